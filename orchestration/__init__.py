@@ -1,0 +1,1 @@
+"""Subscription-analytics warehouse: Dagster orchestration of a dbt project on DuckDB."""

@@ -1,0 +1,41 @@
+"""Builders for Segment spec calls (track, identify) as a collector stores them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_LIBRARY = {"name": "analytics.js", "version": "next-1.70.0"}
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+
+
+def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, skew: float) -> dict:
+    # sentAt is the client's clock (skewed); receivedAt is the collector's, a little later.
+    return {
+        "messageId": message_id,
+        "userId": user_id,
+        "anonymousId": anonymous_id,
+        "timestamp": iso(ts),
+        "sentAt": iso(ts + skew),
+        "receivedAt": iso(ts + 0.35),
+    }
+
+
+def track(message_id: str, ts: float, event: str, properties: dict, user_id: str | None,
+          anonymous_id: str, account_id: str | None, path: str, skew: float = 0.2) -> dict:
+    call = {"type": "track", "event": event, **_common(message_id, ts, user_id, anonymous_id, skew)}
+    call["properties"] = properties
+    context = {"library": _LIBRARY, "page": {"path": path}, "userAgent": "Mozilla/5.0 (X11; Linux x86_64)"}
+    if account_id:
+        context["groupId"] = account_id
+    call["context"] = context
+    return call
+
+
+def identify(message_id: str, ts: float, user_id: str, anonymous_id: str, traits: dict) -> dict:
+    call = {"type": "identify", **_common(message_id, ts, user_id, anonymous_id, 0.1)}
+    call["traits"] = traits
+    call["context"] = {"library": _LIBRARY}
+    return call

@@ -1,0 +1,55 @@
+"""Daily landing files: `<landing>/<source>/<source>_events_<YYYY-MM-DD>.jsonl.gz`.
+
+Events are buffered per day and a day is written once the simulation clock has passed it. Lines
+inside a day are shuffled (deterministically): both sources deliver at least once and unordered.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+SOURCES = ("stripe", "segment")
+
+
+def day_of(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+class DailyWriter:
+    def __init__(self, out_dir: Path, rng: random.Random):
+        self.out_dir = out_dir
+        self.rng = rng
+        self.pending: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.counts = {source: 0 for source in SOURCES}
+        self.files_written = 0
+        for source in SOURCES:
+            (out_dir / source).mkdir(parents=True, exist_ok=True)
+
+    def write(self, source: str, ts: float, record: dict) -> None:
+        self.pending[(source, day_of(ts))].append(json.dumps(record, separators=(",", ":")))
+        self.counts[source] += 1
+
+    def flush_before(self, day: str) -> None:
+        """Write every buffered day strictly before `day` (ISO date strings sort as dates)."""
+        for key in sorted(k for k in self.pending if k[1] < day):
+            self._write_day(*key)
+
+    def close(self) -> None:
+        for key in sorted(self.pending):
+            self._write_day(*key)
+
+    def _write_day(self, source: str, day: str) -> None:
+        lines = self.pending.pop((source, day))
+        self.rng.shuffle(lines)
+        path = self.out_dir / source / f"{source}_events_{day}.jsonl.gz"
+        tmp = path.with_suffix(".gz.partial")
+        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1, newline="\n") as handle:
+            handle.write("\n".join(lines))
+            handle.write("\n")
+        tmp.replace(path)  # the extractor never sees a half-written file
+        self.files_written += 1
