@@ -1,0 +1,73 @@
+-- grain: one row per subscription snapshot (customer.subscription.* event), ordered in time, with
+-- the interval it was in force and its undiscounted MRR (list MRR) in minor units.
+-- Ties within the same second are ordered created < updated < deleted, then by status progression,
+-- then by event id, so the result never depends on delivery order.
+with snapshots as (
+    select * from {{ ref('stg_stripe__subscription_snapshots') }}
+),
+
+items as (
+    select * from {{ ref('stg_stripe__subscription_items') }}
+),
+
+item_mrr as (
+    select
+        event_id,
+        sum(
+            case
+                when usage_type = 'licensed' and coalesce(price_type, 'recurring') = 'recurring'
+                    then {{ monthly_amount('unit_amount_minor * quantity', 'recurring_interval', 'interval_count') }}
+                else 0
+            end
+        ) as list_mrr_minor,
+        min(recurring_interval) as recurring_interval,
+        min(interval_count) as interval_count
+    from items
+    group by event_id
+),
+
+ordered as (
+    select
+        snapshots.*,
+        coalesce(item_mrr.list_mrr_minor, 0) as list_mrr_minor,
+        item_mrr.recurring_interval,
+        item_mrr.interval_count,
+        row_number() over (
+            partition by snapshots.subscription_id
+            order by
+                snapshots.snapshot_unix,
+                case snapshots.event_type
+                    when 'customer.subscription.created' then 0
+                    when 'customer.subscription.deleted' then 2
+                    else 1
+                end,
+                case snapshots.status
+                    when 'incomplete' then 0 when 'trialing' then 1 when 'active' then 2 when 'past_due' then 3
+                    when 'paused' then 4 when 'unpaid' then 5 else 6
+                end,
+                snapshots.event_id
+        ) as state_sequence
+    from snapshots
+    left join item_mrr on item_mrr.event_id = snapshots.event_id
+),
+
+final as (
+    select
+        event_id,
+        subscription_id,
+        customer_id,
+        currency_code,
+        status,
+        state_sequence,
+        snapshot_at as valid_from,
+        lead(snapshot_at) over (partition by subscription_id order by state_sequence) as valid_to,
+        state_sequence = max(state_sequence) over (partition by subscription_id) as is_latest,
+        -- MRR counts while the customer is billed: active, or past_due until dunning ends.
+        status in ('active', 'past_due') and pause_collection_behavior is null as is_revenue_state,
+        list_mrr_minor,
+        recurring_interval,
+        interval_count
+    from ordered
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- grain: one row per Segment messageId (deliveries deduplicated; the first loaded copy wins)
+with source_events as (
+    select * from {{ source('raw', 'segment_events') }}
+),
+
+deduplicated as (
+    select
+        *,
+        row_number() over (
+            partition by event_id order by loaded_at, source_file, line_number
+        ) as delivery_rank
+    from source_events
+),
+
+final as (
+    select
+        event_id as message_id,
+        {{ json_str('payload', '$.type') }} as call_type,
+        {{ json_str('payload', '$.event') }} as event_name,
+        nullif({{ json_str('payload', '$.userId') }}, '') as user_id,
+        nullif({{ json_str('payload', '$.anonymousId') }}, '') as anonymous_id,
+        {{ iso_to_timestamp(json_str('payload', '$.timestamp')) }} as occurred_at,
+        {{ iso_to_timestamp(json_str('payload', '$.sentAt')) }} as sent_at,
+        {{ iso_to_timestamp(json_str('payload', '$.receivedAt')) }} as received_at,
+        {{ json_doc('payload', '$.properties') }} as properties,
+        {{ json_doc('payload', '$.traits') }} as traits,
+        {{ json_str('payload', '$.context.groupId') }} as context_group_id,
+        source_file,
+        line_number,
+        load_id,
+        loaded_at
+    from deduplicated
+    where delivery_rank = 1
+)
+
+select * from final

@@ -1,0 +1,22 @@
+-- grain: one row per Segment identify call (messageId)
+with events as (
+    select * from {{ ref('stg_segment__events') }}
+    where call_type = 'identify'
+),
+
+final as (
+    select
+        message_id,
+        user_id,
+        anonymous_id,
+        occurred_at,
+        {{ json_str('traits', '$.email') }} as email,
+        {{ json_str('traits', '$.role') }} as role,
+        {{ json_str('traits', '$.company_size') }} as company_size,
+        coalesce({{ json_str('traits', '$.account_id') }}, context_group_id) as account_id,
+        traits,
+        loaded_at
+    from events
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- grain: one row per Stripe event id (deliveries deduplicated; the first loaded copy wins)
+with source_events as (
+    select * from {{ source('raw', 'stripe_events') }}
+),
+
+deduplicated as (
+    select
+        *,
+        row_number() over (
+            partition by event_id order by loaded_at, source_file, line_number
+        ) as delivery_rank
+    from source_events
+),
+
+final as (
+    select
+        event_id,
+        {{ json_str('payload', '$.type') }} as event_type,
+        {{ json_str('payload', '$.api_version') }} as api_version,
+        cast({{ json_str('payload', '$.created') }} as bigint) as created_unix,
+        {{ epoch_to_timestamp(json_str('payload', '$.created')) }} as created_at,
+        {{ json_str('payload', '$.data.object.object') }} as object_type,
+        {{ json_str('payload', '$.data.object.id') }} as object_id,
+        {{ json_doc('payload', '$.data.object') }} as object,
+        {{ json_doc('payload', '$.data.previous_attributes') }} as previous_attributes,
+        source_file,
+        line_number,
+        load_id,
+        loaded_at
+    from deduplicated
+    where delivery_rank = 1
+)
+
+select * from final

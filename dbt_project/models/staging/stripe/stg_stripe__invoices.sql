@@ -1,0 +1,48 @@
+-- grain: one row per Stripe invoice, its latest known state (amounts in the currency's minor unit)
+with events as (
+    select * from {{ ref('stg_stripe__events') }}
+    where object_type = 'invoice'
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (partition by object_id order by created_unix desc, event_id desc) as recency_rank
+    from events
+),
+
+final as (
+    select
+        object_id as invoice_id,
+        {{ json_str('object', '$.customer') }} as customer_id,
+        coalesce(
+            {{ json_str('object', '$.subscription') }},
+            {{ json_str('object', '$.parent.subscription_details.subscription') }}
+        ) as subscription_id,
+        {{ json_str('object', '$.number') }} as invoice_number,
+        {{ json_str('object', '$.status') }} as status,
+        {{ json_str('object', '$.billing_reason') }} as billing_reason,
+        {{ json_str('object', '$.collection_method') }} as collection_method,
+        lower({{ json_str('object', '$.currency') }}) as currency_code,
+        cast({{ json_str('object', '$.subtotal') }} as bigint) as subtotal_minor,
+        coalesce(
+            cast({{ json_str('object', '$.tax') }} as bigint),
+            {{ json_array_sum('object', '$.total_taxes', 'amount') }},
+            0
+        ) as tax_minor,
+        cast({{ json_str('object', '$.total') }} as bigint) as total_minor,
+        cast({{ json_str('object', '$.amount_due') }} as bigint) as amount_due_minor,
+        cast({{ json_str('object', '$.amount_paid') }} as bigint) as amount_paid_minor,
+        cast({{ json_str('object', '$.amount_remaining') }} as bigint) as amount_remaining_minor,
+        cast({{ json_str('object', '$.attempt_count') }} as bigint) as attempt_count,
+        {{ epoch_to_timestamp(json_str('object', '$.created')) }} as created_at,
+        {{ epoch_to_timestamp(json_str('object', '$.due_date')) }} as due_at,
+        {{ epoch_to_timestamp(json_str('object', '$.period_start')) }} as period_start_at,
+        {{ epoch_to_timestamp(json_str('object', '$.period_end')) }} as period_end_at,
+        {{ epoch_to_timestamp(json_str('object', '$.status_transitions.paid_at')) }} as paid_at,
+        created_at as updated_at
+    from ranked
+    where recency_rank = 1
+)
+
+select * from final

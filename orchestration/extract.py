@@ -1,0 +1,240 @@
+"""Landing files -> raw tables, losing nothing.
+
+Each landing file (`<landing>/<source>/*.jsonl[.gz]`) is loaded once, keyed by the SHA-256 of its
+bytes in `raw.load_manifest`. Every line becomes either a row of `raw.<source>_events` (its original
+text kept as the payload, with file, line number, load id and load time) or a row of
+`raw.quarantine_<source>_events` with the reason. A file's rows and its manifest entry are written in
+one transaction, so an interrupted load leaves no trace and is simply retried on the next run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+LANDING_PATTERNS = ("*.jsonl.gz", "*.jsonl", "*.json.gz", "*.json")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What a source's lines must carry to be loaded: an id, a type and a parsable time."""
+
+    name: str
+    id_path: str
+    type_path: str
+    time_check_sql: str  # a boolean SQL expression over `doc` that is true when the time is usable
+
+
+SOURCES = {
+    "stripe": SourceSpec(
+        name="stripe",
+        id_path="$.id",
+        type_path="$.type",
+        time_check_sql="try_cast(doc->>'$.created' as bigint) is not null",
+    ),
+    "segment": SourceSpec(
+        name="segment",
+        id_path="$.messageId",
+        type_path="$.type",
+        time_check_sql="try_cast(doc->>'$.timestamp' as timestamptz) is not null",
+    ),
+}
+
+
+@dataclass
+class LoadResult:
+    source: str
+    files_loaded: int = 0
+    files_skipped: int = 0
+    lines_read: int = 0
+    lines_loaded: int = 0
+    lines_quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class LandingPathError(ValueError):
+    """A landing file that resolves outside the landing directory (symlink or `..`)."""
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("""
+        create table if not exists raw.load_manifest (
+            file_hash varchar primary key, source varchar not null, file_name varchar not null,
+            load_id varchar not null, loaded_at timestamptz not null, lines_read bigint not null,
+            lines_loaded bigint not null, lines_quarantined bigint not null)""")
+    for source in SOURCES:
+        con.execute(f"""
+            create table if not exists raw.{source}_events (
+                event_id varchar not null, payload json not null, source_file varchar not null,
+                line_number bigint not null, load_id varchar not null, loaded_at timestamptz not null)""")
+        con.execute(f"""
+            create table if not exists raw.quarantine_{source}_events (
+                source_file varchar not null, line_number bigint not null, raw_line varchar,
+                reason varchar not null, load_id varchar not null, loaded_at timestamptz not null)""")
+
+
+def landing_files(landing_dir: Path, source: str) -> list[Path]:
+    """The source's landing files in name order, each confined to the landing directory."""
+    root = (landing_dir / source).resolve()
+    if not root.is_dir():
+        return []
+    found = sorted({p for pattern in LANDING_PATTERNS for p in root.glob(pattern)})
+    for path in found:
+        if not path.resolve().is_relative_to(root):
+            raise LandingPathError(f"{path}: resolves outside the landing directory {root}; refusing it")
+    return found
+
+
+def split_lines(data: bytes) -> tuple[list[int], list[str], list[tuple[int, str, str]]]:
+    """Split a file's bytes into numbered text lines; undecodable lines are returned as rejects."""
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the last line does not start another
+    numbers, texts, rejects = [], [], []
+    for number, raw in enumerate(raw_lines, start=1):
+        raw = raw.removesuffix(b"\r")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            rejects.append((number, raw.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {exc.start}"))
+            continue
+        numbers.append(number)
+        texts.append(text.removeprefix("\ufeff"))
+    return numbers, texts, rejects
+
+
+def _classify_sql(spec: SourceSpec) -> str:
+    """One row per line with `reason` NULL when the line is loadable."""
+    return f"""
+        with parsed as (
+            select line_number, line, try(json(line)) as doc from batch
+        )
+        select
+            line_number,
+            line,
+            doc->>'{spec.id_path}' as event_id,
+            case
+                when trim(line) = '' then 'blank line'
+                when doc is null then 'not valid JSON'
+                when json_type(doc) <> 'OBJECT' then 'not a JSON object'
+                when coalesce(doc->>'{spec.id_path}', '') = ''
+                    then 'missing field {spec.id_path.removeprefix("$.")}'
+                when coalesce(doc->>'{spec.type_path}', '') = ''
+                    then 'missing field {spec.type_path.removeprefix("$.")}'
+                when not ({spec.time_check_sql}) then 'missing or unparsable time field'
+            end as reason
+        from parsed
+    """
+
+
+def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, file_name: str,
+              file_hash: str, data: bytes, load_id: str, loaded_at: datetime) -> LoadResult:
+    """Load one file's bytes in one transaction; the manifest row commits with the data."""
+    numbers, texts, rejects = split_lines(data)
+    batch = pa.table({"line_number": pa.array(numbers, pa.int64()), "line": pa.array(texts, pa.string())})
+    result = LoadResult(source=spec.name)
+    con.execute("begin transaction")
+    try:
+        con.register("batch", batch)
+        con.execute(f"create or replace temp table classified as {_classify_sql(spec)}")
+        con.unregister("batch")
+        con.execute(f"""
+            insert into raw.{spec.name}_events
+            select event_id, line::json, $file, line_number, $load_id, $loaded_at
+            from classified where reason is null order by line_number""",
+                    {"file": file_name, "load_id": load_id, "loaded_at": loaded_at})
+        con.execute(f"""
+            insert into raw.quarantine_{spec.name}_events
+            select $file, line_number, line, reason, $load_id, $loaded_at
+            from classified where reason is not null order by line_number""",
+                    {"file": file_name, "load_id": load_id, "loaded_at": loaded_at})
+        if rejects:
+            con.executemany(
+                f"insert into raw.quarantine_{spec.name}_events values (?, ?, ?, ?, ?, ?)",
+                [(file_name, number, text, reason, load_id, loaded_at) for number, text, reason in rejects])
+        counts = con.execute(
+            "select coalesce(reason, '') as reason, count(*) from classified group by all").fetchall()
+        con.execute("drop table classified")
+        for reason, n in counts:
+            if reason:
+                result.reasons[reason] = result.reasons.get(reason, 0) + n
+                result.lines_quarantined += n
+            else:
+                result.lines_loaded += n
+        for _, _, reason in rejects:
+            key = reason.split(" at byte")[0]
+            result.reasons[key] = result.reasons.get(key, 0) + 1
+        result.lines_quarantined += len(rejects)
+        result.lines_read = len(numbers) + len(rejects)
+        con.execute(
+            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_hash, spec.name, file_name, load_id, loaded_at, result.lines_read, result.lines_loaded,
+             result.lines_quarantined])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    result.files_loaded = 1
+    return result
+
+
+def read_landing_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if path.name.endswith(".gz"):
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise ValueError(f"{path}: not a readable gzip file ({exc})") from exc
+    return raw
+
+
+def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, load_id: str) -> LoadResult:
+    """Load every landing file of `source` not loaded before (by content hash)."""
+    spec = SOURCES[source]
+    ensure_raw_schema(con)
+    total = LoadResult(source=source)
+    known = {row[0] for row in con.execute(
+        "select file_hash from raw.load_manifest where source = ?", [source]).fetchall()}
+    for path in landing_files(landing_dir, source):
+        raw_bytes = path.read_bytes()
+        file_hash = hashlib.sha256(raw_bytes).hexdigest()
+        if file_hash in known:
+            total.files_skipped += 1
+            continue
+        data = read_landing_bytes(path)
+        file_name = str(path.relative_to(landing_dir.resolve()))
+        result = load_file(con, spec, path, file_name, file_hash, data, load_id, datetime.now(UTC))
+        known.add(file_hash)
+        total.files_loaded += 1
+        total.lines_read += result.lines_read
+        total.lines_loaded += result.lines_loaded
+        total.lines_quarantined += result.lines_quarantined
+        for reason, n in result.reasons.items():
+            total.reasons[reason] = total.reasons.get(reason, 0) + n
+    return total
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple]:
+    """Files whose lines read differ from lines loaded + quarantined (empty when nothing is lost)."""
+    return con.execute(f"""
+        with loaded as (
+            select source_file, count(*) as n from raw.{source}_events group by all
+        ), quarantined as (
+            select source_file, count(*) as n from raw.quarantine_{source}_events group by all
+        )
+        select manifest.file_name, manifest.lines_read,
+               coalesce(loaded.n, 0) as lines_loaded, coalesce(quarantined.n, 0) as lines_quarantined
+        from raw.load_manifest as manifest
+        left join loaded on loaded.source_file = manifest.file_name
+        left join quarantined on quarantined.source_file = manifest.file_name
+        where manifest.source = '{source}'
+          and manifest.lines_read <> coalesce(loaded.n, 0) + coalesce(quarantined.n, 0)
+        order by manifest.file_name
+    """).fetchall()
