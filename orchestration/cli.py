@@ -1,0 +1,89 @@
+"""`subwh`: generate demo data and run the warehouse headless."""
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.settings import PROJECT_ROOT, load_settings
+
+DEMO_USERS = 1500
+DEMO_DAYS = 365
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="subwh", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", help="write a simulated company's Stripe and Segment events")
+    gen.add_argument("--seed", type=int, default=42)
+    size = gen.add_mutually_exclusive_group()
+    size.add_argument("--users", type=_positive_int, help="accounts that sign up (default 300)")
+    size.add_argument("--events", type=_positive_int, help="approximate number of events to write")
+    gen.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1), help="first day (YYYY-MM-DD)")
+    gen.add_argument("--days", type=_positive_int, default=180)
+    gen.add_argument("--out", type=Path, help="landing directory (default: SUBWH_LANDING_DIR)")
+
+    run = commands.add_parser("run", help="load, transform, check and publish everything once")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the warehouse from every landing file (drops the working file first)")
+    return parser
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.generator import GeneratorConfig, generate
+    from orchestration.generator.simulate import EVENTS_PER_SIGNUP, stderr_progress
+
+    out = args.out or load_settings().landing_dir
+    users = args.users or (max(1, args.events // EVENTS_PER_SIGNUP) if args.events else 300)
+    started = time.perf_counter()
+    params = generate(GeneratorConfig(out_dir=out.resolve(), seed=args.seed, users=users, start=args.start,
+                                      days=args.days, progress=stderr_progress))
+    events = params["realized"]["events"]
+    print(f"wrote {sum(events.values()):,} events ({events['stripe']:,} Stripe, {events['segment']:,} Segment) "
+          f"in {params['realized']['files']} files to {out} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _landing_is_empty(landing: Path) -> bool:
+    return not any(p.is_file() for source in ("stripe", "segment") for p in (landing / source).glob("*.json*"))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    if _landing_is_empty(settings.landing_dir):
+        print(f"landing zone {settings.landing_dir} is empty: generating a demo company "
+              f"({DEMO_USERS} signups over {DEMO_DAYS} days)", flush=True)
+        cmd_generate(argparse.Namespace(seed=42, users=DEMO_USERS, events=None, start=date(2024, 1, 1),
+                                        days=DEMO_DAYS, out=settings.landing_dir))
+    if args.full_refresh and settings.warehouse_path.exists():
+        print(f"full refresh: removing {settings.warehouse_path}", flush=True)
+        settings.warehouse_path.unlink()
+    from orchestration.runner import run_everything
+
+    started = time.perf_counter()
+    summary = run_everything(settings)
+    print(f"\n{summary.line()}  [{time.perf_counter() - started:.0f}s]")
+    if summary.error and not summary.published:
+        print(f"first failure: {summary.error}", file=sys.stderr)
+    return 0 if summary.success and summary.published else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"generate": cmd_generate, "run": cmd_run}
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

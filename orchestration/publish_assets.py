@@ -1,0 +1,50 @@
+"""The publish asset: runs after the marts, and only when every error-severity check of the run passed."""
+
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from orchestration.dbt import WAREHOUSE_POOL, mart_model_names, warehouse_dbt_assets
+from orchestration.publish import publish_marts
+from orchestration.resources import WarehouseResource
+
+MARTS = mart_model_names()
+
+
+def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """Error-severity checks that failed in this run (dbt tests and our own checks)."""
+    records = context.instance.get_records_for_run(
+        run_id=context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+    ).records
+    failed = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return sorted(failed)
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "published_marts"]),
+    deps=[get_asset_key_for_model([warehouse_dbt_assets], name) for name in MARTS],
+    group_name="publish",
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "parquet"},
+    description="Replaces serving.duckdb and marts/*.parquet in one step, only if the run's checks passed.",
+)
+def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    failed = failed_blocking_checks(context)
+    if failed:
+        raise dg.Failure(
+            description=f"Not published: {len(failed)} blocking check(s) failed; the previous serving copy "
+                        f"is untouched. Failed: {', '.join(failed[:10])}",
+            metadata={"failed_checks": failed},
+        )
+    warehouse_dir = warehouse.warehouse_path.parent
+    counts = publish_marts(warehouse.warehouse_path, warehouse_dir / "serving.duckdb",
+                           warehouse_dir / "marts", MARTS)
+    context.log.info(f"published {len(counts)} marts to {warehouse_dir / 'serving.duckdb'}")
+    return dg.MaterializeResult(metadata={
+        "serving_path": str(warehouse_dir / "serving.duckdb"),
+        **{f"rows_{name}": count for name, count in counts.items()},
+    })
