@@ -16,7 +16,7 @@ def _build_extract_asset(source: str) -> dg.AssetsDefinition:
                           f"raw.quarantine_{source}_events. Each file once (by content hash).")
     def _extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connection() as con:
-            result = load_source(con, warehouse.landing_path, source, load_id=context.run_id)
+            result = load_source(con, warehouse.landing_path, source, load_id=context.run.run_id)
             total = con.execute(f"select count(*) from raw.{source}_events").fetchone()[0]
         context.log.info(
             f"{source}: {result.files_loaded} new files, {result.files_skipped} already loaded; "

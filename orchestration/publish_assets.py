@@ -14,7 +14,7 @@ MARTS = mart_model_names()
 def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
     """Error-severity checks that failed in this run (dbt tests and our own checks)."""
     records = context.instance.get_records_for_run(
-        run_id=context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+        run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
     ).records
     failed = []
     for record in records:

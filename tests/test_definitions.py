@@ -1,0 +1,21 @@
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from orchestration.definitions import JOB_NAME, build_definitions
+from orchestration.dbt import warehouse_dbt_assets
+
+
+def test_definitions_load_with_every_model_and_test(settings):
+    defs = build_definitions(settings)
+    repo = defs.get_repository_def()
+    keys = repo.asset_graph.get_all_asset_keys()
+    for model in ("dim_customers", "fct_subscriptions", "fct_mrr", "mrr_movements"):
+        assert get_asset_key_for_model([warehouse_dbt_assets], model) in keys
+    # the dbt sources are the extract assets, so extract runs upstream of staging
+    staging = get_asset_key_for_model([warehouse_dbt_assets], "stg_stripe__events")
+    assert dg.AssetKey(["raw", "stripe_events"]) in repo.asset_graph.get(staging).parent_keys
+    check_keys = repo.asset_graph.asset_check_keys
+    assert any(k.name == "lines_read_equal_loaded_plus_quarantined" for k in check_keys)
+    assert any("assert_mrr_bridge_reconciles" in k.name for k in check_keys)
+    assert defs.resolve_job_def(JOB_NAME) is not None
+    assert defs.resolve_schedule_def("daily_refresh").cron_schedule == "0 3 * * *"

@@ -1,0 +1,131 @@
+"""Generate a small company, add hand-computed customers, run everything in process, check the marts."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.generator import GeneratorConfig, generate
+from orchestration.runner import run_everything
+from stripe_fixtures import write_hand_computed
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    from orchestration.settings import Settings
+
+    settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
+    params = generate(GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=150,
+                                      start=date(2024, 1, 1), days=150))
+    write_hand_computed(settings.landing_dir)
+    instance = dg.DagsterInstance.ephemeral()
+    summary = run_everything(settings, instance=instance)
+    return settings, params, summary, instance
+
+
+def _serving(settings):
+    return duckdb.connect(str(settings.serving_path), read_only=True)
+
+
+def test_run_publishes_every_mart_with_all_checks_passing(published):
+    settings, _, summary, _ = published
+    assert summary.success, summary.error
+    assert summary.published and summary.checks_failed == []
+    assert summary.checks_passed > 20
+    assert set(summary.mart_rows) == {"dim_customers", "fct_mrr", "fct_subscriptions", "mrr_movements"}
+    assert all((settings.marts_dir / f"{name}.parquet").exists() for name in summary.mart_rows)
+
+
+def test_serving_copy_is_readable_by_another_process(published):
+    settings, *_ = published
+    code = (f"import duckdb; c = duckdb.connect({str(settings.serving_path)!r}, read_only=True); "
+            "print(c.execute('select count(*) from marts.fct_mrr').fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout) > 0
+
+
+def test_hand_computed_customers_exact(published):
+    settings, *_ = published
+    with _serving(settings) as con:
+        rows = con.execute("""
+            select customer_id, strftime(month, '%Y-%m'), mrr, movement_mrr, fx_impact, movement
+            from marts.fct_mrr where customer_id like 'cus_hand_%' and month <= '2024-05-01'
+            order by customer_id, month""").fetchall()
+    got = {(c, m): (mrr, mov_amt, fx, mov) for c, m, mrr, mov_amt, fx, mov in rows}
+    D = Decimal
+    # A: 3 x 29.00 USD; 5 seats from Feb 10 (+58.00); cancelled at period end, ended Mar 15; no row after.
+    assert got[("cus_hand_a", "2024-01")] == (D("87.00"), D("87.00"), D("0.00"), "new")
+    assert got[("cus_hand_a", "2024-02")] == (D("145.00"), D("58.00"), D("0.00"), "expansion")
+    assert got[("cus_hand_a", "2024-03")] == (D("0.00"), D("-145.00"), D("0.00"), "churn")
+    assert ("cus_hand_a", "2024-04") not in got
+    # B: 120.00 EUR a year = 10.00 EUR a month; Jan rate 1.09 -> 10.90 USD;
+    #    Feb rate 1.08583333 -> 10.86, the 0.04 drop is FX, not contraction.
+    assert got[("cus_hand_b", "2024-01")] == (D("10.90"), D("10.90"), D("0.00"), "new")
+    assert got[("cus_hand_b", "2024-02")] == (D("10.86"), D("0.00"), D("-0.04"), "retained")
+    # C: 4200 JPY x 2 x (1 - 20%) = 6720 JPY (no minor unit) x 0.0066 = 44.352 -> 44.35 USD.
+    assert got[("cus_hand_c", "2024-01")][:1] == (D("44.35"),)
+    # D: a trial that never converted has no MRR rows.
+    assert not any(c == "cus_hand_d" for c, _ in got)
+    # E: churned in Feb, a gap month in March (no movement), back in April as a reactivation.
+    assert got[("cus_hand_e", "2024-02")] == (D("0.00"), D("-12.00"), D("0.00"), "churn")
+    assert got[("cus_hand_e", "2024-03")] == (D("0.00"), D("0.00"), D("0.00"), None)
+    assert got[("cus_hand_e", "2024-04")] == (D("12.00"), D("12.00"), D("0.00"), "reactivation")
+
+
+def test_bridge_holds_to_the_cent_every_month(published):
+    settings, *_ = published
+    with _serving(settings) as con:
+        months = con.execute("select * from marts.mrr_movements order by month").fetchall()
+        columns = [d[0] for d in con.description]
+    previous_end = Decimal("0")
+    assert len(months) >= 5
+    for values in months:
+        row = dict(zip(columns, values, strict=True))
+        movements = sum(row[k] for k in ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
+                                         "reactivation_mrr", "fx_impact_mrr"))
+        assert row["starting_mrr"] + movements == row["ending_mrr"], row["month"]
+        assert row["starting_mrr"] == previous_end
+        previous_end = row["ending_mrr"]
+
+
+def test_month_end_mrr_equals_the_simulations_own_record(published):
+    """The generator tracked every subscription's MRR itself; the warehouse must agree exactly."""
+    settings, params, *_ = published
+    with _serving(settings) as con:
+        rows = con.execute("""
+            select strftime(month, '%Y-%m'), currency_code, sum(mrr_local_minor) from marts.fct_mrr
+            where customer_id not like 'cus_hand_%' group by all""").fetchall()
+    warehouse = {(m, c): v for m, c, v in rows}
+    truth = params["realized"]["mrr_by_month_minor"]
+    compared = 0
+    for month, per_currency in truth.items():
+        for currency, value in per_currency.items():
+            assert warehouse.get((month, currency), Decimal(0)) == Decimal(value), (month, currency)
+            compared += Decimal(value) > 0
+    assert compared >= 10
+
+
+def test_rerun_with_no_new_files_changes_nothing(published):
+    settings, _, _, instance = published
+
+    def digest():
+        with _serving(settings) as con:
+            return {t: con.execute(f"select count(*), sum(hash(x::varchar)) from marts.{t} as x").fetchone()
+                    for t in ("dim_customers", "fct_mrr", "fct_subscriptions", "mrr_movements")}
+
+    before = digest()
+    summary = run_everything(settings, instance=instance)
+    assert summary.published
+    assert digest() == before
+    params = json.loads((settings.landing_dir / "generator_params.json").read_text())
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        raw = con.execute("select count(*) from raw.stripe_events").fetchone()[0]
+    assert raw == params["realized"]["events"]["stripe"] + 12  # generated + hand-written, loaded once

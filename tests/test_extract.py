@@ -1,0 +1,77 @@
+import gzip
+import json
+
+import pytest
+
+from orchestration.extract import LandingPathError, load_source, reconcile
+from orchestration.warehouse import connect
+
+GOOD = {"id": "evt_1", "object": "event", "type": "customer.created", "created": 1717243200,
+        "data": {"object": {"id": "cus_1", "object": "customer"}}}
+
+
+def _table_digest(con) -> list:
+    return [con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} as t").fetchone()
+            for t in ("stripe_events", "quarantine_stripe_events", "load_manifest")]
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = connect(tmp_path / "w.duckdb")
+    yield connection
+    connection.close()
+
+
+def test_malformed_lines_are_quarantined_with_file_line_and_reason(tmp_path, con):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    lines = [json.dumps(GOOD), '{"id": "evt_2", "type": "x", "created": 1', "", json.dumps({"type": "x"}),
+             json.dumps(dict(GOOD, id="evt_3", created="yesterday")), "[1]"]
+    with gzip.open(landing / "stripe" / "day.jsonl.gz", "wt") as handle:
+        handle.write("\n".join(lines) + "\n")
+    (landing / "stripe" / "bad_bytes.jsonl").write_bytes(b'\xff\xfe not utf-8\n' + json.dumps(
+        dict(GOOD, id="evt_4")).encode() + b"\n")
+
+    result = load_source(con, landing, "stripe", "load-1")
+
+    assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (8, 2, 6)
+    rows = con.execute("select source_file, line_number, reason from raw.quarantine_stripe_events "
+                       "order by source_file, line_number").fetchall()
+    assert rows == [
+        ("stripe/bad_bytes.jsonl", 1, "invalid UTF-8 at byte 0"),
+        ("stripe/day.jsonl.gz", 2, "not valid JSON"),
+        ("stripe/day.jsonl.gz", 3, "blank line"),
+        ("stripe/day.jsonl.gz", 4, "missing field id"),
+        ("stripe/day.jsonl.gz", 5, "missing or unparsable time field"),
+        ("stripe/day.jsonl.gz", 6, "not a JSON object"),
+    ]
+    loaded = con.execute("select event_id, source_file, line_number from raw.stripe_events order by 1").fetchall()
+    assert loaded == [("evt_1", "stripe/day.jsonl.gz", 1), ("evt_4", "stripe/bad_bytes.jsonl", 2)]
+    assert reconcile(con, "stripe") == []
+
+
+def test_loading_the_same_files_twice_changes_nothing(tmp_path, con):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    (landing / "stripe" / "a.jsonl").write_text(json.dumps(GOOD) + "\nnot json\n")
+    load_source(con, landing, "stripe", "load-1")
+    before = _table_digest(con)
+
+    again = load_source(con, landing, "stripe", "load-2")
+    # the same bytes dropped again under another name are recognised by their hash
+    (landing / "stripe" / "a_copy.jsonl").write_bytes((landing / "stripe" / "a.jsonl").read_bytes())
+    renamed = load_source(con, landing, "stripe", "load-3")
+
+    assert (again.files_loaded, again.files_skipped) == (0, 1)
+    assert (renamed.files_loaded, renamed.files_skipped) == (0, 2)
+    assert _table_digest(con) == before
+
+
+def test_a_symlink_out_of_the_landing_zone_is_refused(tmp_path, con):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    outside = tmp_path / "secret.jsonl"
+    outside.write_text(json.dumps(GOOD) + "\n")
+    (landing / "stripe" / "link.jsonl").symlink_to(outside)
+    with pytest.raises(LandingPathError, match="outside the landing directory"):
+        load_source(con, landing, "stripe", "load-1")
