@@ -15,7 +15,6 @@ from pathlib import Path
 
 import duckdb
 
-
 # Written in a storage format that DuckDB 1.x drivers (JDBC, ODBC, duckdb-engine) can open.
 SERVING_STORAGE_VERSION = "v1.0.0"
 MART_SCHEMA = "marts"

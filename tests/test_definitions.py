@@ -1,8 +1,8 @@
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from orchestration.definitions import JOB_NAME, build_definitions
 from orchestration.dbt import warehouse_dbt_assets
+from orchestration.definitions import JOB_NAME, build_definitions
 
 
 def test_definitions_load_with_every_model_and_test(settings):

@@ -9,10 +9,10 @@ from decimal import Decimal
 import dagster as dg
 import duckdb
 import pytest
+from stripe_fixtures import write_hand_computed
 
 from orchestration.generator import GeneratorConfig, generate
 from orchestration.runner import run_everything
-from stripe_fixtures import write_hand_computed
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from orchestration.generator import segment_calls as seg
 from orchestration.generator import stripe_objects as so
 from orchestration.generator.catalog import (
-    CHANNELS,
     COMPANY_SIZES,
     COUPONS,
     CURRENCY_EXPONENT,
@@ -36,8 +35,6 @@ from orchestration.generator.catalog import (
     TERM_MONTHS,
     USAGE_EVENTS,
     Truths,
-    price_id,
-    unit_amount,
 )
 from orchestration.generator.writer import DailyWriter, day_of
 
@@ -196,9 +193,9 @@ class Company:
         months = TERM_MONTHS[sub["term"]]
         amount = Fraction(price["unit_amount"] * sub["quantity"])
         disc = sub["discount"]
-        if disc and disc["coupon"]["duration"] != "once" and (disc["end"] is None or disc["end"] > at_ts):
-            if disc["coupon"]["percent_off"]:
-                amount *= 1 - Fraction(str(disc["coupon"]["percent_off"])) / 100
+        in_force = disc and disc["coupon"]["duration"] != "once" and (disc["end"] is None or disc["end"] > at_ts)
+        if in_force and disc["coupon"]["percent_off"]:
+            amount *= 1 - Fraction(str(disc["coupon"]["percent_off"])) / 100
         return round(amount / months, 6)
 
     # -- users and onboarding -------------------------------------------------------------------
