@@ -134,7 +134,7 @@ def _classify_sql(spec: SourceSpec) -> str:
     """
 
 
-def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, file_name: str,
+def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str,
               file_hash: str, data: bytes, load_id: str, loaded_at: datetime) -> LoadResult:
     """Load one file's bytes in one transaction; the manifest row commits with the data."""
     numbers, texts, rejects = split_lines(data)
@@ -185,8 +185,8 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, file
     return result
 
 
-def read_landing_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
+def decompress_landing_bytes(path: Path, raw: bytes) -> bytes:
+    """The file's text bytes: gunzipped when its name ends in .gz."""
     if path.name.endswith(".gz"):
         try:
             return gzip.decompress(raw)
@@ -208,9 +208,9 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, 
         if file_hash in known:
             total.files_skipped += 1
             continue
-        data = read_landing_bytes(path)
+        data = decompress_landing_bytes(path, raw_bytes)  # the bytes already read for the hash
         file_name = str(path.relative_to(landing_dir.resolve()))
-        result = load_file(con, spec, path, file_name, file_hash, data, load_id, datetime.now(UTC))
+        result = load_file(con, spec, file_name, file_hash, data, load_id, datetime.now(UTC))
         known.add(file_hash)
         total.files_loaded += 1
         total.lines_read += result.lines_read

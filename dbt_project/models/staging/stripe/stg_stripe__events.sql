@@ -1,15 +1,6 @@
 -- grain: one row per Stripe event id (deliveries deduplicated; the first loaded copy wins)
-with source_events as (
-    select * from {{ source('raw', 'stripe_events') }}
-),
-
-deduplicated as (
-    select
-        *,
-        row_number() over (
-            partition by event_id order by loaded_at, source_file, line_number
-        ) as delivery_rank
-    from source_events
+with deduplicated as (
+    {{ first_delivery(source('raw', 'stripe_events')) }}
 ),
 
 final as (
@@ -28,7 +19,6 @@ final as (
         load_id,
         loaded_at
     from deduplicated
-    where delivery_rank = 1
 )
 
 select * from final
