@@ -1,6 +1,7 @@
 -- grain: one row per calendar month, from the month of the first subscription event to the month of
 -- the last Stripe event (the data horizon). `measured_before` is the instant a month is measured at:
--- the start of the next month, or just after the last event for the horizon month.
+-- the start of the next month, or just after the last event for the horizon month. `horizon_at` is
+-- the last event's time: "today" for the operational marts (renewals, receivables).
 with events as (
     select * from {{ ref('stg_stripe__events') }}
 ),
@@ -37,7 +38,8 @@ final as (
                 then {{ dbt.dateadd('second', 1, 'horizon_at') }}
             else cast({{ dbt.dateadd('month', 1, 'month') }} as timestamp)
         end as measured_before,
-        month = cast({{ dbt.date_trunc('month', 'horizon_at') }} as date) as is_horizon_month
+        month = cast({{ dbt.date_trunc('month', 'horizon_at') }} as date) as is_horizon_month,
+        horizon_at
     from months
     where month <= cast({{ dbt.date_trunc('month', 'horizon_at') }} as date)
 )

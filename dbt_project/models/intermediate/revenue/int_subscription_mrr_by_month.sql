@@ -1,7 +1,8 @@
 -- grain: one row per subscription per month, from its first event's month until the month it ended
 -- (or the horizon): its MRR measured at the month end, in the subscription's currency, minor units.
 -- MRR = list MRR of licensed recurring items, less discounts in force at that instant that last
--- (forever, repeating); `once` coupons never reduce MRR.
+-- (forever, repeating); `once` coupons never reduce MRR. `previous_mrr_minor` is the previous month's
+-- value for the same subscription, so a month where it dropped to zero can be explained (is_payment_failure).
 with states as (
     select * from {{ ref('int_subscription_states_from_snapshots') }}
 ),
@@ -49,6 +50,9 @@ state_at_month_end as (
         states.currency_code,
         states.status,
         states.is_revenue_state,
+        states.is_payment_failure,
+        states.is_paused,
+        states.cancellation_reason,
         states.list_mrr_minor,
         states.recurring_interval,
         states.interval_count
@@ -81,29 +85,34 @@ discounts_in_force as (
     group by state_at_month_end.subscription_id, state_at_month_end.month
 ),
 
-final as (
+measured as (
     select
         state_at_month_end.subscription_id,
         state_at_month_end.month,
         state_at_month_end.customer_id,
         state_at_month_end.currency_code,
         state_at_month_end.status,
-        case
-            when not state_at_month_end.is_revenue_state then cast(0 as decimal(38, 6))
-            else cast(greatest(
-                round(
-                    state_at_month_end.list_mrr_minor
-                    * cast(100 - least(coalesce(discounts_in_force.percent_off, 0), 100) as decimal(9, 4))
-                    * cast(0.01 as decimal(3, 2)),
-                    6
-                ) - coalesce(discounts_in_force.amount_off_monthly_minor, 0),
-                0
-            ) as decimal(38, 6))
-        end as mrr_minor
+        state_at_month_end.is_payment_failure,
+        state_at_month_end.is_paused,
+        state_at_month_end.cancellation_reason,
+        cast(case
+            when not state_at_month_end.is_revenue_state then 0
+            else {{ apply_discounts('state_at_month_end.list_mrr_minor', 'discounts_in_force.percent_off',
+                                    'discounts_in_force.amount_off_monthly_minor') }}
+        end as decimal(38, 6)) as mrr_minor
     from state_at_month_end
     left join discounts_in_force
         on discounts_in_force.subscription_id = state_at_month_end.subscription_id
         and discounts_in_force.month = state_at_month_end.month
+),
+
+final as (
+    select
+        *,
+        coalesce(
+            lag(mrr_minor) over (partition by subscription_id order by month), cast(0 as decimal(38, 6))
+        ) as previous_mrr_minor
+    from measured
 )
 
 select * from final

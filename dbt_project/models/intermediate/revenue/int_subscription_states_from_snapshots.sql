@@ -20,6 +20,7 @@ item_mrr as (
                 else 0
             end
         ) as list_mrr_minor,
+        max(case when coalesce(price_type, 'recurring') = 'recurring' then 1 else 0 end) = 1 as has_recurring_items,
         min(recurring_interval) as recurring_interval,
         min(interval_count) as interval_count
     from items
@@ -30,6 +31,7 @@ ordered as (
     select
         snapshots.*,
         coalesce(item_mrr.list_mrr_minor, 0) as list_mrr_minor,
+        coalesce(item_mrr.has_recurring_items, false) as has_recurring_items,
         item_mrr.recurring_interval,
         item_mrr.interval_count,
         row_number() over (
@@ -51,6 +53,13 @@ ordered as (
     left join item_mrr on item_mrr.event_id = snapshots.event_id
 ),
 
+with_previous as (
+    select
+        *,
+        lag(status) over (partition by subscription_id order by state_sequence) as previous_status
+    from ordered
+),
+
 final as (
     select
         event_id,
@@ -58,16 +67,39 @@ final as (
         customer_id,
         currency_code,
         status,
+        previous_status,
         state_sequence,
         snapshot_at as valid_from,
         lead(snapshot_at) over (partition by subscription_id order by state_sequence) as valid_to,
         state_sequence = max(state_sequence) over (partition by subscription_id) as is_latest,
         -- MRR counts while the customer is billed: active, or past_due until dunning ends.
         status in ('active', 'past_due') and pause_collection_behavior is null as is_revenue_state,
+        -- The subscription stopped because payment failed (involuntary churn): Stripe cancelled it
+        -- after the retries (reason payment_failed), marked it unpaid, or it was cancelled while past
+        -- due without the customer asking.
+        (
+            status = 'unpaid'
+            or (status in ('canceled', 'incomplete_expired') and (
+                cancellation_reason = 'payment_failed'
+                or (cancellation_reason is null and previous_status in ('past_due', 'unpaid'))
+            ))
+        ) as is_payment_failure,
+        is_cancel_at_period_end,
+        cancel_at,
+        cancellation_reason,
+        cancellation_feedback,
+        pause_collection_behavior,
+        status = 'paused' or pause_collection_behavior is not null as is_paused,
+        trial_start_at,
+        trial_end_at,
+        current_period_start_at,
+        current_period_end_at,
+        collection_method,
         list_mrr_minor,
+        has_recurring_items,
         recurring_interval,
         interval_count
-    from ordered
+    from with_previous
 )
 
 select * from final

@@ -40,6 +40,8 @@ final as (
         {{ epoch_to_timestamp(json_str('object', '$.period_start')) }} as period_start_at,
         {{ epoch_to_timestamp(json_str('object', '$.period_end')) }} as period_end_at,
         {{ epoch_to_timestamp(json_str('object', '$.status_transitions.paid_at')) }} as paid_at,
+        {{ epoch_to_timestamp(json_str('object', '$.status_transitions.finalized_at')) }} as finalized_at,
+        {{ epoch_to_timestamp(json_str('object', '$.next_payment_attempt')) }} as next_payment_attempt_at,
         created_at as updated_at
     from ranked
     where recency_rank = 1

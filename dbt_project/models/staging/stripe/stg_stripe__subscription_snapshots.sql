@@ -31,7 +31,9 @@ final as (
         {{ epoch_to_timestamp(json_str('object', '$.trial_end')) }} as trial_end_at,
         {{ json_str('object', '$.cancellation_details.reason') }} as cancellation_reason,
         {{ json_str('object', '$.cancellation_details.feedback') }} as cancellation_feedback,
+        {{ json_str('object', '$.cancellation_details.comment') }} as cancellation_comment,
         {{ json_str('object', '$.pause_collection.behavior') }} as pause_collection_behavior,
+        {{ epoch_to_timestamp(json_str('object', '$.pause_collection.resumes_at')) }} as pause_resumes_at,
         {{ json_str('object', '$.metadata.account_id') }} as account_id,
         object
     from events
