@@ -16,6 +16,12 @@ from orchestration.runner import run_everything
 
 pytestmark = pytest.mark.slow
 
+REVENUE_MARTS = {
+    "dim_customers", "dim_plans", "fct_subscriptions", "fct_mrr", "mrr_movements", "churn_monthly",
+    "revenue_cohorts", "trial_conversion", "renewals_upcoming", "receivables", "customer_ltv",
+    "cancellations_monthly",
+}
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
@@ -23,8 +29,8 @@ def published(tmp_path_factory):
     from orchestration.settings import Settings
 
     settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    params = generate(GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=150,
-                                      start=date(2024, 1, 1), days=150))
+    params = generate(GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=400,
+                                      start=date(2024, 1, 1), days=180))
     write_hand_computed(settings.landing_dir)
     instance = dg.DagsterInstance.ephemeral()
     summary = run_everything(settings, instance=instance)
@@ -40,7 +46,7 @@ def test_run_publishes_every_mart_with_all_checks_passing(published):
     assert summary.success, summary.error
     assert summary.published and summary.checks_failed == []
     assert summary.checks_passed > 20
-    assert set(summary.mart_rows) == {"dim_customers", "fct_mrr", "fct_subscriptions", "mrr_movements"}
+    assert set(summary.mart_rows) == REVENUE_MARTS
     assert all((settings.marts_dir / f"{name}.parquet").exists() for name in summary.mart_rows)
 
 
@@ -119,7 +125,7 @@ def test_rerun_with_no_new_files_changes_nothing(published):
     def digest():
         with _serving(settings) as con:
             return {t: con.execute(f"select count(*), sum(hash(x::varchar)) from marts.{t} as x").fetchone()
-                    for t in ("dim_customers", "fct_mrr", "fct_subscriptions", "mrr_movements")}
+                    for t in sorted(REVENUE_MARTS)}
 
     before = digest()
     summary = run_everything(settings, instance=instance)
@@ -129,3 +135,53 @@ def test_rerun_with_no_new_files_changes_nothing(published):
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         raw = con.execute("select count(*) from raw.stripe_events").fetchone()[0]
     assert raw == params["realized"]["events"]["stripe"] + 12  # generated + hand-written, loaded once
+
+
+def test_logo_churn_equals_the_simulations_own_record(published):
+    """Customers paying at each month end, and who stopped (by cancelling or by failed payment), as the
+    simulation recorded them; the hand-written customers (all voluntary churns) are taken out first."""
+    settings, params, *_ = published
+    with _serving(settings) as con:
+        rows = con.execute("""
+            with hand as (
+                select strftime(month, '%Y-%m') as month,
+                    sum(case when previous_mrr_local_minor > 0 then 1 else 0 end) as start,
+                    sum(case when movement = 'churn' then 1 else 0 end) as churned
+                from marts.fct_mrr where customer_id like 'cus_hand_%' group by all
+            )
+            select strftime(churn.month, '%Y-%m'),
+                churn.customers_start - coalesce(hand.start, 0),
+                churn.customers_churned_voluntary - coalesce(hand.churned, 0),
+                churn.customers_churned_involuntary
+            from marts.churn_monthly as churn
+            left join hand on hand.month = strftime(churn.month, '%Y-%m')""").fetchall()
+    warehouse = {month: (start, voluntary, involuntary) for month, start, voluntary, involuntary in rows}
+    truth = params["realized"]["churn_by_month"]
+    for month, record in truth.items():
+        expected = (record["customers_start"], record["churned_voluntary"], record["churned_involuntary"])
+        assert warehouse.get(month, (0, 0, 0)) == expected, month
+    assert sum(r["churned_voluntary"] + r["churned_involuntary"] for r in truth.values()) >= 5
+
+
+def test_plan_term_and_currency_mix_recover_the_planted_mix(published):
+    """Each trial picks plan, term and currency from the planted mix. With about 400 first subscriptions
+    the standard error of a share is at most 0.025; the tolerance is 0.08 (over 3 standard errors)."""
+    settings, params, *_ = published
+    planted = params["planted"]
+    with _serving(settings) as con:
+        firsts = con.execute("""
+            select plans.product_id, plans.recurring_interval, plans.interval_count, subs.currency_code
+            from marts.fct_subscriptions as subs
+            inner join marts.dim_plans as plans on plans.price_id = subs.price_id
+            where subs.has_trial and subs.customer_id not like 'cus_hand_%'""").fetchall()
+    n = len(firsts)
+    assert n >= 300
+    terms = {("month", 1): "monthly", ("month", 3): "quarterly", ("year", 1): "annual"}
+    observed = {
+        "plan_mix": [row[0].removeprefix("prod_") for row in firsts],
+        "term_mix": [terms[(row[1], row[2])] for row in firsts],
+        "currency_mix": [row[3] for row in firsts],
+    }
+    for mix, values in observed.items():
+        for key, share in planted[mix].items():
+            assert abs(values.count(key) / n - share) < 0.08, (mix, key, values.count(key) / n, share)

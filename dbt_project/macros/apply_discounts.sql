@@ -1,7 +1,8 @@
-{#- THE rule for taking lasting discounts off an amount (MRR, a renewal invoice).
-    percent_off: the sum of the percent coupons in force (capped at 100); amount_off: the sum of the
-    fixed-amount coupons in force, already in the amount's unit. Never below zero. `scale` is the
-    number of decimals kept: 6 for MRR (exact), 0 for an invoice (Stripe rounds to the minor unit). -#}
+{#- THE rule for taking discounts off a billing period's amount (before it is normalised to a month, so
+    MRR is rounded once). percent_off: the sum of the percent coupons in force (capped at 100);
+    amount_off: the sum of the fixed-amount coupons in force, same unit as the amount. Never below zero.
+    `scale`: decimals kept; 6 for MRR (exact for an integer amount and a 4-decimal percent), 0 for an
+    invoice (Stripe rounds to the minor unit). -#}
 {% macro apply_discounts(amount, percent_off, amount_off, scale=6) -%}
     greatest(
         round(

@@ -91,6 +91,9 @@ class Company:
         self.now = self.start_ts
         self.live_subs: dict[str, dict] = {}
         self.mrr_by_month: dict[str, dict[str, str]] = {}
+        self.churn_by_month: dict[str, dict[str, float]] = {}
+        self.paying_before: dict[str, bool] = {}  # customer -> activated, paying at the last month end
+        self.end_reason: dict[str, str | None] = {}  # customer -> reason its last subscription ended
         self.stats: dict[str, int] = {}
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -184,6 +187,23 @@ class Company:
         self.mrr_by_month[month.strftime("%Y-%m")] = {
             c: f"{Decimal(v.numerator) / Decimal(v.denominator):.6f}" for c, v in totals.items()
         }
+        self._record_churn(month.strftime("%Y-%m"))
+
+    def _record_churn(self, month: str) -> None:
+        """Logo churn at month-end snapshots, and what the planted hazards expected for the same customers."""
+        paying = {sub["customer"]: sub["user"]["activated"]
+                  for sub in self.live_subs.values() if self.sub_mrr(sub, self.now) > 0}
+        churned = [c for c in self.paying_before if c not in paying]
+        involuntary = sum(1 for c in churned if self.end_reason.get(c) == "payment_failed")
+        hazard = self.t.monthly_churn
+        self.churn_by_month[month] = {
+            "customers_start": len(self.paying_before),
+            "churned_voluntary": len(churned) - involuntary,
+            "churned_involuntary": involuntary,
+            "expected_voluntary": round(sum(hazard["activated" if a else "not_activated"]
+                                            for a in self.paying_before.values()), 6),
+        }
+        self.paying_before = paying
 
     @staticmethod
     def sub_mrr(sub: dict, at_ts: int) -> Fraction:
@@ -425,6 +445,7 @@ class Company:
                    cancel_reason=reason or sub["cancel_reason"])
         self.emit_sub(self.now, "customer.subscription.deleted", sub)
         self.live_subs.pop(sub["id"], None)
+        self.end_reason[sub["customer"]] = reason
         if churn:
             self.count("churned_" + ("involuntary" if reason == "payment_failed" else "voluntary"))
             u = sub["user"]
@@ -558,6 +579,7 @@ def generate(cfg: GeneratorConfig) -> dict:
             "files": company.writer.files_written,
             "counts": dict(sorted(stats.items())),
             "mrr_by_month_minor": company.mrr_by_month,
+            "churn_by_month": company.churn_by_month,
         },
     }
     (cfg.out_dir / PARAMS_FILE).write_text(json.dumps(params, indent=2) + "\n")

@@ -1,7 +1,8 @@
 -- grain: one row per subscription per month, from its first event's month until the month it ended
 -- (or the horizon): its MRR measured at the month end, in the subscription's currency, minor units.
--- MRR = list MRR of licensed recurring items, less discounts in force at that instant that last
--- (forever, repeating); `once` coupons never reduce MRR. `previous_mrr_minor` is the previous month's
+-- MRR = the billing period's amount of licensed recurring items, less the discounts in force at that
+-- instant that last (forever, repeating; `once` coupons never reduce MRR), normalised to a month and
+-- rounded once. `previous_mrr_minor` is the previous month's
 -- value for the same subscription, so a month where it dropped to zero can be explained (is_payment_failure).
 with states as (
     select * from {{ ref('int_subscription_states_from_snapshots') }}
@@ -53,7 +54,7 @@ state_at_month_end as (
         states.is_payment_failure,
         states.is_paused,
         states.cancellation_reason,
-        states.list_mrr_minor,
+        states.list_period_amount_minor,
         states.recurring_interval,
         states.interval_count
     from subscription_months
@@ -68,13 +69,7 @@ discounts_in_force as (
         state_at_month_end.subscription_id,
         state_at_month_end.month,
         sum(coalesce(discounts.percent_off, 0)) as percent_off,
-        sum(
-            case when discounts.amount_off_minor is not null
-                then {{ monthly_amount('discounts.amount_off_minor', 'state_at_month_end.recurring_interval',
-                                       'state_at_month_end.interval_count') }}
-                else 0
-            end
-        ) as amount_off_monthly_minor
+        sum(coalesce(discounts.amount_off_minor, 0)) as amount_off_minor
     from state_at_month_end
     inner join snapshot_discounts on snapshot_discounts.event_id = state_at_month_end.event_id
     inner join discounts on discounts.discount_id = snapshot_discounts.discount_id
@@ -97,8 +92,10 @@ measured as (
         state_at_month_end.cancellation_reason,
         cast(case
             when not state_at_month_end.is_revenue_state then 0
-            else {{ apply_discounts('state_at_month_end.list_mrr_minor', 'discounts_in_force.percent_off',
-                                    'discounts_in_force.amount_off_monthly_minor') }}
+            else {{ monthly_amount(
+                apply_discounts('state_at_month_end.list_period_amount_minor', 'discounts_in_force.percent_off',
+                                'discounts_in_force.amount_off_minor'),
+                'state_at_month_end.recurring_interval', 'state_at_month_end.interval_count') }}
         end as decimal(38, 6)) as mrr_minor
     from state_at_month_end
     left join discounts_in_force

@@ -1,5 +1,6 @@
 -- grain: one row per subscription snapshot (customer.subscription.* event), ordered in time, with
--- the interval it was in force and its undiscounted MRR (list MRR) in minor units.
+-- the interval it was in force, its undiscounted MRR (list MRR) and its undiscounted amount per billing
+-- period (Stripe requires one billing interval per subscription), in minor units.
 -- Ties within the same second are ordered created < updated < deleted, then by status progression,
 -- then by event id, so the result never depends on delivery order.
 with snapshots as (
@@ -20,6 +21,13 @@ item_mrr as (
                 else 0
             end
         ) as list_mrr_minor,
+        sum(
+            case
+                when usage_type = 'licensed' and coalesce(price_type, 'recurring') = 'recurring'
+                    then unit_amount_minor * quantity
+                else 0
+            end
+        ) as list_period_amount_minor,
         max(case when coalesce(price_type, 'recurring') = 'recurring' then 1 else 0 end) = 1 as has_recurring_items,
         min(recurring_interval) as recurring_interval,
         min(interval_count) as interval_count
@@ -31,6 +39,7 @@ ordered as (
     select
         snapshots.*,
         coalesce(item_mrr.list_mrr_minor, 0) as list_mrr_minor,
+        coalesce(item_mrr.list_period_amount_minor, 0) as list_period_amount_minor,
         coalesce(item_mrr.has_recurring_items, false) as has_recurring_items,
         item_mrr.recurring_interval,
         item_mrr.interval_count,
@@ -96,6 +105,7 @@ final as (
         current_period_end_at,
         collection_method,
         list_mrr_minor,
+        list_period_amount_minor,
         has_recurring_items,
         recurring_interval,
         interval_count
