@@ -17,7 +17,7 @@ snapshot_discounts as (
 ),
 
 discounts as (
-    select * from {{ ref('stg_stripe__discounts') }}
+    select * from {{ ref('int_discounts_joined_to_coupons') }}
 ),
 
 subscription_ranges as (

@@ -16,7 +16,7 @@ snapshot_discounts as (
 ),
 
 discounts as (
-    select * from {{ ref('stg_stripe__discounts') }}
+    select * from {{ ref('int_discounts_joined_to_coupons') }}
 ),
 
 months as (

@@ -70,7 +70,12 @@ final as (
         discount_id,
         {{ json_str('discount', '$.subscription') }} as subscription_id,
         {{ json_str('discount', '$.customer') }} as customer_id,
-        {{ json_str('discount', '$.coupon.id') }} as coupon_id,
+        -- the coupon is expanded under `coupon` before API 2025-09-30, named under `source.coupon` after
+        coalesce(
+            {{ json_str('discount', '$.coupon.id') }},
+            {{ json_str('discount', '$.source.coupon.id') }},
+            {{ json_str('discount', '$.source.coupon') }}
+        ) as coupon_id,
         {{ json_str('discount', '$.coupon.duration') }} as coupon_duration,
         cast({{ json_str('discount', '$.coupon.percent_off') }} as decimal(9, 4)) as percent_off,
         cast({{ json_str('discount', '$.coupon.amount_off') }} as bigint) as amount_off_minor,
