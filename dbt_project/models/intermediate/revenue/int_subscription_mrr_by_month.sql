@@ -2,8 +2,8 @@
 -- (or the horizon): its MRR measured at the month end, in the subscription's currency, minor units.
 -- MRR = the billing period's amount of licensed recurring items, less the discounts in force at that
 -- instant that last (forever, repeating; `once` coupons never reduce MRR), normalised to a month and
--- rounded once. `previous_mrr_minor` is the previous month's
--- value for the same subscription, so a month where it dropped to zero can be explained (is_payment_failure).
+-- rounded once. `previous_mrr_minor` is the same subscription's previous month, so a month where it
+-- dropped to zero can be explained (is_payment_failure, is_paused).
 with states as (
     select * from {{ ref('int_subscription_states_from_snapshots') }}
 ),
