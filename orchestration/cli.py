@@ -34,8 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, help="landing directory (default: SUBWH_LANDING_DIR)")
 
     run = commands.add_parser("run", help="load, transform, check and publish everything once")
-    run.add_argument("--full-refresh", action="store_true",
-                     help="rebuild the warehouse from every landing file (drops the working file first)")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the warehouse from every landing file (drops the working file first)",
+    )
     return parser
 
 
@@ -46,11 +49,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = args.out or load_settings().landing_dir
     users = args.users or (max(1, args.events // EVENTS_PER_SIGNUP) if args.events else 300)
     started = time.perf_counter()
-    params = generate(GeneratorConfig(out_dir=out.resolve(), seed=args.seed, users=users, start=args.start,
-                                      days=args.days, progress=stderr_progress))
+    params = generate(
+        GeneratorConfig(
+            out_dir=out.resolve(),
+            seed=args.seed,
+            users=users,
+            start=args.start,
+            days=args.days,
+            progress=stderr_progress,
+        )
+    )
     events = params["realized"]["events"]
-    print(f"wrote {sum(events.values()):,} events ({events['stripe']:,} Stripe, {events['segment']:,} Segment) "
-          f"in {params['realized']['files']} files to {out} in {time.perf_counter() - started:.1f}s")
+    print(
+        f"wrote {sum(events.values()):,} events ({events['stripe']:,} Stripe, {events['segment']:,} Segment) "
+        f"in {params['realized']['files']} files to {out} in {time.perf_counter() - started:.1f}s"
+    )
     return 0
 
 
@@ -62,10 +75,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
     if _landing_is_empty(settings.landing_dir):
-        print(f"landing zone {settings.landing_dir} is empty: generating a demo company "
-              f"({DEMO_USERS} signups over {DEMO_DAYS} days)", flush=True)
-        cmd_generate(argparse.Namespace(seed=42, users=DEMO_USERS, events=None, start=date(2024, 1, 1),
-                                        days=DEMO_DAYS, out=settings.landing_dir))
+        print(
+            f"landing zone {settings.landing_dir} is empty: generating a demo company "
+            f"({DEMO_USERS} signups over {DEMO_DAYS} days)",
+            flush=True,
+        )
+        cmd_generate(
+            argparse.Namespace(
+                seed=42, users=DEMO_USERS, events=None, start=date(2024, 1, 1), days=DEMO_DAYS, out=settings.landing_dir
+            )
+        )
     if args.full_refresh and settings.warehouse_path.exists():
         print(f"full refresh: removing {settings.warehouse_path}", flush=True)
         settings.warehouse_path.unlink()

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: every model an asset, every dbt test an asset check."""
 
-
 import sys
 from pathlib import Path
 
@@ -25,9 +24,13 @@ def _sources_newer_than_manifest() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    watched = [DBT_PROJECT_DIR / "dbt_project.yml", *DBT_PROJECT_DIR.glob("models/**/*"),
-               *DBT_PROJECT_DIR.glob("macros/**/*"), *DBT_PROJECT_DIR.glob("tests/**/*"),
-               *(PROJECT_ROOT / "seeds").glob("*")]
+    watched = [
+        DBT_PROJECT_DIR / "dbt_project.yml",
+        *DBT_PROJECT_DIR.glob("models/**/*"),
+        *DBT_PROJECT_DIR.glob("macros/**/*"),
+        *DBT_PROJECT_DIR.glob("tests/**/*"),
+        *(PROJECT_ROOT / "seeds").glob("*"),
+    ]
     return any(path.stat().st_mtime > built for path in watched if path.is_file())
 
 
@@ -48,8 +51,9 @@ class Translator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator(),
-            pool=WAREHOUSE_POOL)
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator(), pool=WAREHOUSE_POOL
+)
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: seeds, models and their tests, in dependency order."""
     yield from dbt.cli(["build"], context=context).stream()
@@ -61,6 +65,7 @@ def mart_model_names() -> list[str]:
 
     manifest = json.loads(dbt_project.manifest_path.read_text())
     return sorted(
-        node["name"] for node in manifest["nodes"].values()
+        node["name"]
+        for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
     )

@@ -134,8 +134,15 @@ def _classify_sql(spec: SourceSpec) -> str:
     """
 
 
-def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str,
-              file_hash: str, data: bytes, load_id: str, loaded_at: datetime) -> LoadResult:
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    file_name: str,
+    file_hash: str,
+    data: bytes,
+    load_id: str,
+    loaded_at: datetime,
+) -> LoadResult:
     """Load one file's bytes in one transaction; the manifest row commits with the data."""
     numbers, texts, rejects = split_lines(data)
     batch = pa.table({"line_number": pa.array(numbers, pa.int64()), "line": pa.array(texts, pa.string())})
@@ -145,22 +152,26 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str,
         con.register("batch", batch)
         con.execute(f"create or replace temp table classified as {_classify_sql(spec)}")
         con.unregister("batch")
-        con.execute(f"""
+        con.execute(
+            f"""
             insert into raw.{spec.name}_events
             select event_id, line::json, $file, line_number, $load_id, $loaded_at
             from classified where reason is null order by line_number""",
-                    {"file": file_name, "load_id": load_id, "loaded_at": loaded_at})
-        con.execute(f"""
+            {"file": file_name, "load_id": load_id, "loaded_at": loaded_at},
+        )
+        con.execute(
+            f"""
             insert into raw.quarantine_{spec.name}_events
             select $file, line_number, line, reason, $load_id, $loaded_at
             from classified where reason is not null order by line_number""",
-                    {"file": file_name, "load_id": load_id, "loaded_at": loaded_at})
+            {"file": file_name, "load_id": load_id, "loaded_at": loaded_at},
+        )
         if rejects:
             con.executemany(
                 f"insert into raw.quarantine_{spec.name}_events values (?, ?, ?, ?, ?, ?)",
-                [(file_name, number, text, reason, load_id, loaded_at) for number, text, reason in rejects])
-        counts = con.execute(
-            "select coalesce(reason, '') as reason, count(*) from classified group by all").fetchall()
+                [(file_name, number, text, reason, load_id, loaded_at) for number, text, reason in rejects],
+            )
+        counts = con.execute("select coalesce(reason, '') as reason, count(*) from classified group by all").fetchall()
         con.execute("drop table classified")
         for reason, n in counts:
             if reason:
@@ -175,8 +186,17 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, file_name: str,
         result.lines_read = len(numbers) + len(rejects)
         con.execute(
             "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_hash, spec.name, file_name, load_id, loaded_at, result.lines_read, result.lines_loaded,
-             result.lines_quarantined])
+            [
+                file_hash,
+                spec.name,
+                file_name,
+                load_id,
+                loaded_at,
+                result.lines_read,
+                result.lines_loaded,
+                result.lines_quarantined,
+            ],
+        )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -200,8 +220,9 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, 
     spec = SOURCES[source]
     ensure_raw_schema(con)
     total = LoadResult(source=source)
-    known = {row[0] for row in con.execute(
-        "select file_hash from raw.load_manifest where source = ?", [source]).fetchall()}
+    known = {
+        row[0] for row in con.execute("select file_hash from raw.load_manifest where source = ?", [source]).fetchall()
+    }
     for path in landing_files(landing_dir, source):
         raw_bytes = path.read_bytes()
         file_hash = hashlib.sha256(raw_bytes).hexdigest()

@@ -37,8 +37,10 @@ def publish_marts(warehouse_path: Path, serving_path: Path, marts_dir: Path, mar
         con.execute(f"create schema serving.{MART_SCHEMA}")
         for name in marts:
             con.execute(f"create table serving.{MART_SCHEMA}.{name} as select * from {MART_SCHEMA}.{name}")
-            con.execute(f"copy (select * from {MART_SCHEMA}.{name}) to '{new_parquet_dir / name}.parquet' "
-                        "(format parquet, compression zstd)")
+            con.execute(
+                f"copy (select * from {MART_SCHEMA}.{name}) to '{new_parquet_dir / name}.parquet' "
+                "(format parquet, compression zstd)"
+            )
             counts[name] = con.execute(f"select count(*) from serving.{MART_SCHEMA}.{name}").fetchone()[0]
         con.execute("detach serving")
     except BaseException:
@@ -68,9 +70,12 @@ def read_serving_counts(serving_path: Path) -> dict[str, int]:
     """Row counts of the published marts (read-only, as a BI tool would open it)."""
     con = duckdb.connect(str(serving_path), read_only=True)
     try:
-        tables = [row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = ? order by 1",
-            [MART_SCHEMA]).fetchall()]
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [MART_SCHEMA]
+            ).fetchall()
+        ]
         return {t: con.execute(f"select count(*) from {MART_SCHEMA}.{t}").fetchone()[0] for t in tables}
     finally:
         con.close()

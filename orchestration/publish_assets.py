@@ -1,6 +1,5 @@
 """The publish asset: runs after the marts, and only when every error-severity check of the run passed."""
 
-
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -37,14 +36,15 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     if failed:
         raise dg.Failure(
             description=f"Not published: {len(failed)} blocking check(s) failed; the previous serving copy "
-                        f"is untouched. Failed: {', '.join(failed[:10])}",
+            f"is untouched. Failed: {', '.join(failed[:10])}",
             metadata={"failed_checks": failed},
         )
     warehouse_dir = warehouse.warehouse_path.parent
-    counts = publish_marts(warehouse.warehouse_path, warehouse_dir / "serving.duckdb",
-                           warehouse_dir / "marts", MARTS)
+    counts = publish_marts(warehouse.warehouse_path, warehouse_dir / "serving.duckdb", warehouse_dir / "marts", MARTS)
     context.log.info(f"published {len(counts)} marts to {warehouse_dir / 'serving.duckdb'}")
-    return dg.MaterializeResult(metadata={
-        "serving_path": str(warehouse_dir / "serving.duckdb"),
-        **{f"rows_{name}": count for name, count in counts.items()},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "serving_path": str(warehouse_dir / "serving.duckdb"),
+            **{f"rows_{name}": count for name, count in counts.items()},
+        }
+    )

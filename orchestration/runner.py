@@ -45,8 +45,11 @@ def run_everything(settings: Settings, instance: dg.DagsterInstance | None = Non
             materialization = event.event_specific_data.materialization
             if materialization.asset_key == dg.AssetKey(["serving", "published_marts"]):
                 summary.published = True
-                summary.mart_rows = {k.removeprefix("rows_"): v.value for k, v in
-                                     materialization.metadata.items() if k.startswith("rows_")}
+                summary.mart_rows = {
+                    k.removeprefix("rows_"): v.value
+                    for k, v in materialization.metadata.items()
+                    if k.startswith("rows_")
+                }
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE and summary.error is None:
             summary.error = event.event_specific_data.error.message.strip().splitlines()[0]
     return summary

@@ -10,8 +10,9 @@ import duckdb
 LOCK_ERROR_MARKERS = ("Could not set lock", "Conflicting lock")
 
 
-def connect(path: Path | str, read_only: bool = False, attempts: int = 6,
-            first_wait_seconds: float = 0.5) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, read_only: bool = False, attempts: int = 6, first_wait_seconds: float = 0.5
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB file; on a lock held by another process, retry with exponential backoff."""
     wait = first_wait_seconds
     for attempt in range(1, attempts + 1):

@@ -17,8 +17,17 @@ from orchestration.runner import run_everything
 pytestmark = pytest.mark.slow
 
 REVENUE_MARTS = {
-    "dim_customers", "dim_plans", "fct_subscriptions", "fct_mrr", "mrr_movements", "churn_monthly",
-    "revenue_cohorts", "trial_conversion", "renewals_upcoming", "receivables", "customer_ltv",
+    "dim_customers",
+    "dim_plans",
+    "fct_subscriptions",
+    "fct_mrr",
+    "mrr_movements",
+    "churn_monthly",
+    "revenue_cohorts",
+    "trial_conversion",
+    "renewals_upcoming",
+    "receivables",
+    "customer_ltv",
     "cancellations_monthly",
 }
 
@@ -29,8 +38,9 @@ def published(tmp_path_factory):
     from orchestration.settings import Settings
 
     settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    params = generate(GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=400,
-                                      start=date(2024, 1, 1), days=180))
+    params = generate(
+        GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=400, start=date(2024, 1, 1), days=180)
+    )
     write_hand_computed(settings.landing_dir)
     instance = dg.DagsterInstance.ephemeral()
     summary = run_everything(settings, instance=instance)
@@ -52,8 +62,10 @@ def test_run_publishes_every_mart_with_all_checks_passing(published):
 
 def test_serving_copy_is_readable_by_another_process(published):
     settings, *_ = published
-    code = (f"import duckdb; c = duckdb.connect({str(settings.serving_path)!r}, read_only=True); "
-            "print(c.execute('select count(*) from marts.fct_mrr').fetchone()[0])")
+    code = (
+        f"import duckdb; c = duckdb.connect({str(settings.serving_path)!r}, read_only=True); "
+        "print(c.execute('select count(*) from marts.fct_mrr').fetchone()[0])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert int(out.stdout) > 0
 
@@ -95,8 +107,10 @@ def test_bridge_holds_to_the_cent_every_month(published):
     assert len(months) >= 5
     for values in months:
         row = dict(zip(columns, values, strict=True))
-        movements = sum(row[k] for k in ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr",
-                                         "reactivation_mrr", "fx_impact_mrr"))
+        movements = sum(
+            row[k]
+            for k in ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivation_mrr", "fx_impact_mrr")
+        )
         assert row["starting_mrr"] + movements == row["ending_mrr"], row["month"]
         assert row["starting_mrr"] == previous_end
         previous_end = row["ending_mrr"]
@@ -124,8 +138,10 @@ def test_rerun_with_no_new_files_changes_nothing(published):
 
     def digest():
         with _serving(settings) as con:
-            return {t: con.execute(f"select count(*), sum(hash(x::varchar)) from marts.{t} as x").fetchone()
-                    for t in sorted(REVENUE_MARTS)}
+            return {
+                t: con.execute(f"select count(*), sum(hash(x::varchar)) from marts.{t} as x").fetchone()
+                for t in sorted(REVENUE_MARTS)
+            }
 
     before = digest()
     summary = run_everything(settings, instance=instance)

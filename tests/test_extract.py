@@ -6,13 +6,20 @@ import pytest
 from orchestration.extract import LandingPathError, load_source, reconcile
 from orchestration.warehouse import connect
 
-GOOD = {"id": "evt_1", "object": "event", "type": "customer.created", "created": 1717243200,
-        "data": {"object": {"id": "cus_1", "object": "customer"}}}
+GOOD = {
+    "id": "evt_1",
+    "object": "event",
+    "type": "customer.created",
+    "created": 1717243200,
+    "data": {"object": {"id": "cus_1", "object": "customer"}},
+}
 
 
 def _table_digest(con) -> list:
-    return [con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} as t").fetchone()
-            for t in ("stripe_events", "quarantine_stripe_events", "load_manifest")]
+    return [
+        con.execute(f"select count(*), sum(hash(t::varchar)) from raw.{t} as t").fetchone()
+        for t in ("stripe_events", "quarantine_stripe_events", "load_manifest")
+    ]
 
 
 @pytest.fixture
@@ -25,18 +32,26 @@ def con(tmp_path):
 def test_malformed_lines_are_quarantined_with_file_line_and_reason(tmp_path, con):
     landing = tmp_path / "landing"
     (landing / "stripe").mkdir(parents=True)
-    lines = [json.dumps(GOOD), '{"id": "evt_2", "type": "x", "created": 1', "", json.dumps({"type": "x"}),
-             json.dumps(dict(GOOD, id="evt_3", created="yesterday")), "[1]"]
+    lines = [
+        json.dumps(GOOD),
+        '{"id": "evt_2", "type": "x", "created": 1',
+        "",
+        json.dumps({"type": "x"}),
+        json.dumps(dict(GOOD, id="evt_3", created="yesterday")),
+        "[1]",
+    ]
     with gzip.open(landing / "stripe" / "day.jsonl.gz", "wt") as handle:
         handle.write("\n".join(lines) + "\n")
-    (landing / "stripe" / "bad_bytes.jsonl").write_bytes(b'\xff\xfe not utf-8\n' + json.dumps(
-        dict(GOOD, id="evt_4")).encode() + b"\n")
+    (landing / "stripe" / "bad_bytes.jsonl").write_bytes(
+        b"\xff\xfe not utf-8\n" + json.dumps(dict(GOOD, id="evt_4")).encode() + b"\n"
+    )
 
     result = load_source(con, landing, "stripe", "load-1")
 
     assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (8, 2, 6)
-    rows = con.execute("select source_file, line_number, reason from raw.quarantine_stripe_events "
-                       "order by source_file, line_number").fetchall()
+    rows = con.execute(
+        "select source_file, line_number, reason from raw.quarantine_stripe_events order by source_file, line_number"
+    ).fetchall()
     assert rows == [
         ("stripe/bad_bytes.jsonl", 1, "invalid UTF-8 at byte 0"),
         ("stripe/day.jsonl.gz", 2, "not valid JSON"),

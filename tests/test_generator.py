@@ -34,8 +34,9 @@ def test_files_are_daily_and_in_the_real_formats(tmp_path):
     assert {"customer.created", "customer.subscription.created", "invoice.paid"} <= types
     versions = {e["api_version"] for e in events}
     assert versions == {"2024-06-20", "2025-03-31.basil"}
-    new_sub = next(e for e in events if e["api_version"] == "2025-03-31.basil"
-                   and e["type"].startswith("customer.subscription."))
+    new_sub = next(
+        e for e in events if e["api_version"] == "2025-03-31.basil" and e["type"].startswith("customer.subscription.")
+    )
     assert "current_period_end" in new_sub["data"]["object"]["items"]["data"][0]
     assert "current_period_end" not in new_sub["data"]["object"]
     currencies = {e["data"]["object"].get("currency") for e in events if e["type"] == "invoice.paid"}

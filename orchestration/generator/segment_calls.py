@@ -23,8 +23,17 @@ def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, 
     }
 
 
-def track(message_id: str, ts: float, event: str, properties: dict, user_id: str | None,
-          anonymous_id: str, account_id: str | None, path: str, skew: float = 0.2) -> dict:
+def track(
+    message_id: str,
+    ts: float,
+    event: str,
+    properties: dict,
+    user_id: str | None,
+    anonymous_id: str,
+    account_id: str | None,
+    path: str,
+    skew: float = 0.2,
+) -> dict:
     call = {"type": "track", "event": event, **_common(message_id, ts, user_id, anonymous_id, skew)}
     call["properties"] = properties
     context = {"library": _LIBRARY, "page": {"path": path}, "userAgent": "Mozilla/5.0 (X11; Linux x86_64)"}

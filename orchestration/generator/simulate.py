@@ -123,8 +123,17 @@ class Company:
     def track(self, u: dict, ts: float, event: str, properties: dict, path: str = "/app") -> None:
         if ts >= self.end_ts:
             return
-        call = seg.track(self.new_id("msg"), ts, event, properties, u["user_id"], u["anonymous_id"],
-                         u["account_id"], path, skew=self.rng.uniform(-2, 2))
+        call = seg.track(
+            self.new_id("msg"),
+            ts,
+            event,
+            properties,
+            u["user_id"],
+            u["anonymous_id"],
+            u["account_id"],
+            path,
+            skew=self.rng.uniform(-2, 2),
+        )
         self.writer.write("segment", ts, call)
 
     # -- the run --------------------------------------------------------------------------------
@@ -169,14 +178,20 @@ class Company:
     def _emit_catalog(self) -> None:
         ts = self.start_ts
         for plan in PLAN_ORDER:
-            self.stripe(ts, "product.created", {"id": f"prod_{plan}", "object": "product",
-                                                "name": plan.title(), "active": True, "created": ts})
+            self.stripe(
+                ts,
+                "product.created",
+                {"id": f"prod_{plan}", "object": "product", "name": plan.title(), "active": True, "created": ts},
+            )
             for term in TERM_MONTHS:
                 for currency in CURRENCY_EXPONENT:
                     self.stripe(ts, "price.created", so.price(plan, term, currency, ts))
         for coupon_id, coupon in COUPONS.items():
-            self.stripe(ts, "coupon.created", {"id": coupon_id, "object": "coupon", "created": ts,
-                                               "valid": True, "currency": None, **coupon})
+            self.stripe(
+                ts,
+                "coupon.created",
+                {"id": coupon_id, "object": "coupon", "created": ts, "valid": True, "currency": None, **coupon},
+            )
 
     # -- oracle: month-end MRR by currency, computed from the simulation's own state ------------
     def _record_mrr(self, kind: str) -> None:
@@ -191,8 +206,11 @@ class Company:
 
     def _record_churn(self, month: str) -> None:
         """Logo churn at month-end snapshots, and what the planted hazards expected for the same customers."""
-        paying = {sub["customer"]: sub["user"]["activated"]
-                  for sub in self.live_subs.values() if self.sub_mrr(sub, self.now) > 0}
+        paying = {
+            sub["customer"]: sub["user"]["activated"]
+            for sub in self.live_subs.values()
+            if self.sub_mrr(sub, self.now) > 0
+        }
         churned = [c for c in self.paying_before if c not in paying]
         involuntary = sum(1 for c in churned if self.end_reason.get(c) == "payment_failed")
         hazard = self.t.monthly_churn
@@ -200,8 +218,9 @@ class Company:
             "customers_start": len(self.paying_before),
             "churned_voluntary": len(churned) - involuntary,
             "churned_involuntary": involuntary,
-            "expected_voluntary": round(sum(hazard["activated" if a else "not_activated"]
-                                            for a in self.paying_before.values()), 6),
+            "expected_voluntary": round(
+                sum(hazard["activated" if a else "not_activated"] for a in self.paying_before.values()), 6
+            ),
         }
         self.paying_before = paying
 
@@ -240,24 +259,42 @@ class Company:
         return user
 
     def arrive(self) -> None:
-        u = self.new_user(None, _pick(self.rng, {"organic": 4, "paid_search": 3, "referral": 2,
-                                                  "partner": 1}))
+        u = self.new_user(None, _pick(self.rng, {"organic": 4, "paid_search": 3, "referral": 2, "partner": 1}))
         self.signup(u, owner=True)
 
     def signup(self, u: dict, owner: bool) -> None:
         rng, t0 = self.rng, self.now
         anon_only = dict(u, user_id=None)
         self.track(anon_only, t0 - rng.randint(60, 900), "Pricing Viewed", {"plan_viewed": "team"}, "/pricing")
-        identify = seg.identify(self.new_id("msg"), t0, u["user_id"], u["anonymous_id"], {
-            "email": u["email"], "role": u["persona"], "company_size": u["company_size"],
-            "account_id": u["account_id"], "plan": "trial", "created_at": seg.iso(t0)})
+        identify = seg.identify(
+            self.new_id("msg"),
+            t0,
+            u["user_id"],
+            u["anonymous_id"],
+            {
+                "email": u["email"],
+                "role": u["persona"],
+                "company_size": u["company_size"],
+                "account_id": u["account_id"],
+                "plan": "trial",
+                "created_at": seg.iso(t0),
+            },
+        )
         self.writer.write("segment", t0, identify)
-        self.track(u, t0 + 1, "Signed Up", {"method": "email", "channel": u["channel"],
-                                             "invited": not owner}, "/signup")
-        self.track(u, t0 + 2, "Experiment Viewed", {"experiment_id": self.t.experiment_id,
-                                                     "experiment_name": "Guided onboarding",
-                                                     "variation_id": u["variant"],
-                                                     "variation_name": u["variant"]})
+        self.track(
+            u, t0 + 1, "Signed Up", {"method": "email", "channel": u["channel"], "invited": not owner}, "/signup"
+        )
+        self.track(
+            u,
+            t0 + 2,
+            "Experiment Viewed",
+            {
+                "experiment_id": self.t.experiment_id,
+                "experiment_name": "Guided onboarding",
+                "variation_id": u["variant"],
+                "variation_name": u["variant"],
+            },
+        )
         self.onboard(u, owner)
         lifetime_days = rng.expovariate(1 / (240 if u["activated"] else 25))
         u["active_until"] = t0 + int(lifetime_days * DAY)
@@ -275,18 +312,29 @@ class Company:
             project_ts = t0 + rng.uniform(0.2, 6.5) * DAY if rng.random() < 0.5 else None
             invite_ts = t0 + rng.uniform(8, 20) * DAY if rng.random() < 0.15 else None
             steps_done = rng.choices([1, 2, 3], weights=[3, 2, 1 if u["variant"] == "control" else 2])[0]
-        step_times = [t0 + 30, t0 + rng.uniform(120, 1800), project_ts or t0 + rng.uniform(1800, 7200),
-                      invite_ts or t0 + rng.uniform(7200, 20000)]
+        step_times = [
+            t0 + 30,
+            t0 + rng.uniform(120, 1800),
+            project_ts or t0 + rng.uniform(1800, 7200),
+            invite_ts or t0 + rng.uniform(7200, 20000),
+        ]
         for i in range(steps_done):
-            self.track(u, step_times[i], "Onboarding Step Completed", {
-                "step_number": i + 1, "step_name": ONBOARDING_STEPS[i], "variant": u["variant"]},
-                "/onboarding")
+            self.track(
+                u,
+                step_times[i],
+                "Onboarding Step Completed",
+                {"step_number": i + 1, "step_name": ONBOARDING_STEPS[i], "variant": u["variant"]},
+                "/onboarding",
+            )
         if project_ts:
-            self.track(u, project_ts, "Project Created", {"project_id": self.new_id("prj"),
-                                                          "template": rng.choice(["kanban", "blank"])})
+            self.track(
+                u,
+                project_ts,
+                "Project Created",
+                {"project_id": self.new_id("prj"), "template": rng.choice(["kanban", "blank"])},
+            )
         if invite_ts:
-            self.track(u, invite_ts, "Invite Sent", {"invitee_role": "member", "invite_id":
-                                                     self.new_id("inv")})
+            self.track(u, invite_ts, "Invite Sent", {"invitee_role": "member", "invite_id": self.new_id("inv")})
             if owner and rng.random() < self.t.invite_acceptance_rate:
                 self.at(int(invite_ts + rng.uniform(0.5, 48) * HOUR), self.invitee_arrives, u)
 
@@ -316,40 +364,70 @@ class Company:
         term = _pick(rng, self.t.term_mix)
         cus_id = self.new_id("cus")
         u["customer_id"] = cus_id
-        self.stripe(t0, "customer.created", so.customer(
-            cus_id, t0, u["email"], f"Account {u['account_id']}", currency,
-            {"account_id": u["account_id"], "user_id": u["user_id"]}, COUNTRY[currency]))
+        self.stripe(
+            t0,
+            "customer.created",
+            so.customer(
+                cus_id,
+                t0,
+                u["email"],
+                f"Account {u['account_id']}",
+                currency,
+                {"account_id": u["account_id"], "user_id": u["user_id"]},
+                COUNTRY[currency],
+            ),
+        )
         self.count("trials")
         sub = self.new_subscription(u, plan, term, currency, rng.randint(1, 8), trial=True)
         self.at(sub["trial_end"] - 3 * DAY, self.trial_will_end, sub)
         self.at(sub["trial_end"], self.trial_ends, u, sub)
 
-    def new_subscription(self, u: dict, plan: str, term: str, currency: str, quantity: int,
-                         trial: bool) -> dict:
+    def new_subscription(self, u: dict, plan: str, term: str, currency: str, quantity: int, trial: bool) -> dict:
         rng, t0 = self.rng, self.now
         sub_id = self.new_id("sub")
         period_end = t0 + self.t.trial_days * DAY if trial else _add_months(t0, TERM_MONTHS[term])
-        collection = ("send_invoice" if plan == "business" and rng.random() <
-                      self.t.send_invoice_share_business else "charge_automatically")
+        collection = (
+            "send_invoice"
+            if plan == "business" and rng.random() < self.t.send_invoice_share_business
+            else "charge_automatically"
+        )
         sub = {
-            "id": sub_id, "item_id": self.new_id("si"), "customer": u["customer_id"], "currency": currency,
-            "plan": plan, "term": term, "price": so.price(plan, term, currency, self.start_ts),
-            "quantity": quantity, "status": "trialing" if trial else "active", "created": t0,
-            "start_date": t0, "billing_cycle_anchor": period_end if trial else t0,
-            "current_period_start": t0, "current_period_end": period_end,
-            "trial_start": t0 if trial else None, "trial_end": period_end if trial else None,
-            "cancel_at_period_end": False, "cancel_at": None, "canceled_at": None, "ended_at": None,
-            "cancel_reason": None, "cancel_feedback": None, "collection_method": collection,
+            "id": sub_id,
+            "item_id": self.new_id("si"),
+            "customer": u["customer_id"],
+            "currency": currency,
+            "plan": plan,
+            "term": term,
+            "price": so.price(plan, term, currency, self.start_ts),
+            "quantity": quantity,
+            "status": "trialing" if trial else "active",
+            "created": t0,
+            "start_date": t0,
+            "billing_cycle_anchor": period_end if trial else t0,
+            "current_period_start": t0,
+            "current_period_end": period_end,
+            "trial_start": t0 if trial else None,
+            "trial_end": period_end if trial else None,
+            "cancel_at_period_end": False,
+            "cancel_at": None,
+            "canceled_at": None,
+            "ended_at": None,
+            "cancel_reason": None,
+            "cancel_feedback": None,
+            "collection_method": collection,
             "payment_method": "pm_card_visa" if collection == "charge_automatically" else None,
-            "latest_invoice": None, "metadata": {"account_id": u["account_id"]}, "discount": None,
+            "latest_invoice": None,
+            "metadata": {"account_id": u["account_id"]},
+            "discount": None,
             "user": u,
         }
         coupon_id = next((c for c, p in self.t.coupon_rate.items() if rng.random() < p), None)
         if coupon_id:
             coupon = COUPONS[coupon_id]
             end = _add_months(t0, coupon["duration_in_months"]) if coupon["duration"] == "repeating" else None
-            sub["discount"] = so.discount(self.new_id("di"), coupon_id, coupon, u["customer_id"], sub_id,
-                                          t0, end, currency)
+            sub["discount"] = so.discount(
+                self.new_id("di"), coupon_id, coupon, u["customer_id"], sub_id, t0, end, currency
+            )
         self.live_subs[sub_id] = sub
         self.emit_sub(t0, "customer.subscription.created", sub)
         if sub["discount"]:
@@ -364,12 +442,14 @@ class Company:
             self.emit_sub(self.now, "customer.subscription.trial_will_end", sub)
 
     def trial_ends(self, u: dict, sub: dict) -> None:
-        converts = self.rng.random() < self.t.trial_conversion[
-            "activated" if u["activated"] else "not_activated"]
+        converts = self.rng.random() < self.t.trial_conversion["activated" if u["activated"] else "not_activated"]
         if converts:
             self.count("trial_conversions_activated" if u["activated"] else "trial_conversions_other")
-            sub.update(status="active", current_period_start=self.now,
-                       current_period_end=_add_months(self.now, TERM_MONTHS[sub["term"]]))
+            sub.update(
+                status="active",
+                current_period_start=self.now,
+                current_period_end=_add_months(self.now, TERM_MONTHS[sub["term"]]),
+            )
             self.emit_sub(self.now, "customer.subscription.updated", sub, {"status": "trialing"})
             self.invoice(sub, "subscription_cycle", first=False)
             self.schedule_period(sub)
@@ -398,10 +478,19 @@ class Company:
     def request_cancel(self, sub: dict) -> None:
         if sub["status"] not in ("active", "past_due"):
             return
-        sub.update(cancel_at_period_end=True, cancel_at=sub["current_period_end"], canceled_at=self.now,
-                   cancel_feedback=self.rng.choice(CANCEL_FEEDBACK), cancel_reason="cancellation_requested")
-        self.emit_sub(self.now, "customer.subscription.updated", sub,
-                      {"cancel_at_period_end": False, "cancel_at": None, "canceled_at": None})
+        sub.update(
+            cancel_at_period_end=True,
+            cancel_at=sub["current_period_end"],
+            canceled_at=self.now,
+            cancel_feedback=self.rng.choice(CANCEL_FEEDBACK),
+            cancel_reason="cancellation_requested",
+        )
+        self.emit_sub(
+            self.now,
+            "customer.subscription.updated",
+            sub,
+            {"cancel_at_period_end": False, "cancel_at": None, "canceled_at": None},
+        )
 
     def change_plan(self, sub: dict, direction: int) -> None:
         if sub["status"] != "active" or sub["cancel_at_period_end"]:
@@ -432,17 +521,22 @@ class Company:
         if sub["cancel_at_period_end"]:
             self.end_subscription(sub, reason="cancellation_requested", churn=True)
             return
-        previous = {"current_period_start": sub["current_period_start"],
-                    "current_period_end": sub["current_period_end"]}
-        sub.update(current_period_start=self.now,
-                   current_period_end=_add_months(self.now, TERM_MONTHS[sub["term"]]))
+        previous = {
+            "current_period_start": sub["current_period_start"],
+            "current_period_end": sub["current_period_end"],
+        }
+        sub.update(current_period_start=self.now, current_period_end=_add_months(self.now, TERM_MONTHS[sub["term"]]))
         self.emit_sub(self.now, "customer.subscription.updated", sub, previous)
         self.invoice(sub, "subscription_cycle", first=False)
         self.schedule_period(sub)
 
     def end_subscription(self, sub: dict, reason: str | None, churn: bool) -> None:
-        sub.update(status="canceled", ended_at=self.now, canceled_at=sub["canceled_at"] or self.now,
-                   cancel_reason=reason or sub["cancel_reason"])
+        sub.update(
+            status="canceled",
+            ended_at=self.now,
+            canceled_at=sub["canceled_at"] or self.now,
+            cancel_reason=reason or sub["cancel_reason"],
+        )
         self.emit_sub(self.now, "customer.subscription.deleted", sub)
         self.live_subs.pop(sub["id"], None)
         self.end_reason[sub["customer"]] = reason
@@ -461,8 +555,9 @@ class Company:
         self.new_subscription(u, old["plan"], old["term"], old["currency"], old["quantity"], trial=False)
 
     # -- invoices and payments ------------------------------------------------------------------
-    def invoice(self, sub: dict, reason: str, first: bool, zero: bool = False,
-                proration_from: tuple | None = None) -> None:
+    def invoice(
+        self, sub: dict, reason: str, first: bool, zero: bool = False, proration_from: tuple | None = None
+    ) -> None:
         rng, now = self.rng, self.now
         inv_id = self.new_id("in")
         lines = []
@@ -470,20 +565,53 @@ class Company:
         if proration_from:
             old_price, old_qty = proration_from
             fraction = Fraction(end - now, end - start)
-            lines.append(self._line(sub, -round(old_price["unit_amount"] * old_qty * fraction),
-                                    old_price["id"], old_qty, now, end, True, "Unused time"))
-            lines.append(self._line(sub, round(sub["price"]["unit_amount"] * sub["quantity"] * fraction),
-                                    sub["price"]["id"], sub["quantity"], now, end, True, "Remaining time"))
+            lines.append(
+                self._line(
+                    sub,
+                    -round(old_price["unit_amount"] * old_qty * fraction),
+                    old_price["id"],
+                    old_qty,
+                    now,
+                    end,
+                    True,
+                    "Unused time",
+                )
+            )
+            lines.append(
+                self._line(
+                    sub,
+                    round(sub["price"]["unit_amount"] * sub["quantity"] * fraction),
+                    sub["price"]["id"],
+                    sub["quantity"],
+                    now,
+                    end,
+                    True,
+                    "Remaining time",
+                )
+            )
         else:
             amount = 0 if zero else sub["price"]["unit_amount"] * sub["quantity"]
-            lines.append(self._line(sub, amount, sub["price"]["id"], sub["quantity"], start, end, False,
-                                    "Trial period" if zero else f"{sub['quantity']} seat(s)"))
+            lines.append(
+                self._line(
+                    sub,
+                    amount,
+                    sub["price"]["id"],
+                    sub["quantity"],
+                    start,
+                    end,
+                    False,
+                    "Trial period" if zero else f"{sub['quantity']} seat(s)",
+                )
+            )
         subtotal = sum(line["amount"] for line in lines)
         disc, discount_amount = sub["discount"], 0
         if disc and subtotal > 0 and not proration_from:
             coupon = disc["coupon"]
-            applies = (coupon["duration"] == "forever" or (coupon["duration"] == "once" and first) or
-                       (coupon["duration"] == "repeating" and disc["end"] > now))
+            applies = (
+                coupon["duration"] == "forever"
+                or (coupon["duration"] == "once" and first)
+                or (coupon["duration"] == "repeating" and disc["end"] > now)
+            )
             if applies and coupon["percent_off"]:
                 discount_amount = round(subtotal * Fraction(str(coupon["percent_off"])) / 100)
             elif applies and coupon.get("amount_off"):
@@ -493,14 +621,29 @@ class Company:
         total = taxable + tax
         send_invoice = sub["collection_method"] == "send_invoice"
         inv = {
-            "id": inv_id, "customer": sub["customer"], "subscription": sub["id"], "currency": sub["currency"],
-            "billing_reason": reason, "collection_method": sub["collection_method"], "created": now,
-            "due_date": now + 30 * DAY if send_invoice else None, "lines": lines, "subtotal": subtotal,
-            "discount_amount": discount_amount, "discount_id": disc["id"] if disc else None, "tax": tax,
-            "total": total, "amount_due": total, "amount_paid": 0, "attempt_count": 0, "status": "draft",
-            "number": f"{sub['customer'][-6:].upper()}-{self.ids['in']:06d}", "next_payment_attempt": None,
-            "period_start": start, "period_end": end, "status_transitions": {"finalized_at": None,
-                                                                               "paid_at": None},
+            "id": inv_id,
+            "customer": sub["customer"],
+            "subscription": sub["id"],
+            "currency": sub["currency"],
+            "billing_reason": reason,
+            "collection_method": sub["collection_method"],
+            "created": now,
+            "due_date": now + 30 * DAY if send_invoice else None,
+            "lines": lines,
+            "subtotal": subtotal,
+            "discount_amount": discount_amount,
+            "discount_id": disc["id"] if disc else None,
+            "tax": tax,
+            "total": total,
+            "amount_due": total,
+            "amount_paid": 0,
+            "attempt_count": 0,
+            "status": "draft",
+            "number": f"{sub['customer'][-6:].upper()}-{self.ids['in']:06d}",
+            "next_payment_attempt": None,
+            "period_start": start,
+            "period_end": end,
+            "status_transitions": {"finalized_at": None, "paid_at": None},
         }
         sub["latest_invoice"] = inv_id
         version = self.api_version(now)
@@ -518,9 +661,17 @@ class Company:
             self.pay(inv, now, charge=True)
 
     def _line(self, sub, amount, price, quantity, start, end, proration, description) -> dict:
-        return {"id": self.new_id("il"), "amount": amount, "price_id": price, "quantity": quantity,
-                "period_start": start, "period_end": end, "proration": proration,
-                "subscription_item": sub["item_id"], "description": description}
+        return {
+            "id": self.new_id("il"),
+            "amount": amount,
+            "price_id": price,
+            "quantity": quantity,
+            "period_start": start,
+            "period_end": end,
+            "proration": proration,
+            "subscription_item": sub["item_id"],
+            "description": description,
+        }
 
     def pay(self, inv: dict, ts: int, charge: bool = False) -> None:
         version = self.api_version(ts)

@@ -39,8 +39,7 @@ def price(plan: str, term: str, currency: str, created: int) -> dict:
     }
 
 
-def customer(cus_id: str, created: int, email: str, name: str, currency: str, metadata: dict,
-             country: str) -> dict:
+def customer(cus_id: str, created: int, email: str, name: str, currency: str, metadata: dict, country: str) -> dict:
     return {
         "id": cus_id,
         "object": "customer",
@@ -60,8 +59,16 @@ def customer(cus_id: str, created: int, email: str, name: str, currency: str, me
     }
 
 
-def discount(discount_id: str, coupon_id: str, coupon: dict, customer_id: str, subscription_id: str,
-             start: int, end: int | None, currency: str) -> dict:
+def discount(
+    discount_id: str,
+    coupon_id: str,
+    coupon: dict,
+    customer_id: str,
+    subscription_id: str,
+    start: int,
+    end: int | None,
+    currency: str,
+) -> dict:
     return {
         "id": discount_id,
         "object": "discount",
@@ -191,8 +198,13 @@ def invoice(inv: dict, api_version: str) -> dict:
         "currency": inv["currency"],
         "customer": inv["customer"],
         "due_date": inv["due_date"],
-        "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
-                  "url": f"/v1/invoices/{inv['id']}/lines"},
+        "lines": {
+            "object": "list",
+            "data": lines,
+            "has_more": False,
+            "total_count": len(lines),
+            "url": f"/v1/invoices/{inv['id']}/lines",
+        },
         "livemode": False,
         "next_payment_attempt": inv["next_payment_attempt"],
         "number": inv["number"],
@@ -204,15 +216,19 @@ def invoice(inv: dict, api_version: str) -> dict:
         "subtotal": inv["subtotal"],
         "total": inv["total"],
         "total_discount_amounts": [{"amount": inv["discount_amount"], "discount": inv["discount_id"]}]
-        if inv["discount_amount"] else [],
+        if inv["discount_amount"]
+        else [],
     }
     if new_shape:
         obj["parent"] = {
             "type": "subscription_details",
             "subscription_details": {"subscription": inv["subscription"], "metadata": {}},
         }
-        obj["total_taxes"] = [{"amount": inv["tax"], "tax_behavior": "exclusive", "taxability_reason":
-                               "standard_rated"}] if inv["tax"] else []
+        obj["total_taxes"] = (
+            [{"amount": inv["tax"], "tax_behavior": "exclusive", "taxability_reason": "standard_rated"}]
+            if inv["tax"]
+            else []
+        )
     else:
         obj["subscription"] = inv["subscription"]
         obj["tax"] = inv["tax"] if inv["tax"] else None
@@ -234,8 +250,10 @@ def charge(ch_id: str, inv: dict, created: int, succeeded: bool, failure_code: s
         "failure_message": "Your card was declined." if failure_code else None,
         "invoice": inv["id"],
         "livemode": False,
-        "outcome": {"type": "authorized" if succeeded else "issuer_declined",
-                    "network_status": "approved_by_network" if succeeded else "declined_by_network"},
+        "outcome": {
+            "type": "authorized" if succeeded else "issuer_declined",
+            "network_status": "approved_by_network" if succeeded else "declined_by_network",
+        },
         "paid": succeeded,
         "payment_method": "pm_card_visa",
         "refunded": False,
@@ -243,8 +261,9 @@ def charge(ch_id: str, inv: dict, created: int, succeeded: bool, failure_code: s
     }
 
 
-def event(evt_id: str, event_type: str, created: int, obj: dict, api_version: str,
-          previous_attributes: dict | None = None) -> dict:
+def event(
+    evt_id: str, event_type: str, created: int, obj: dict, api_version: str, previous_attributes: dict | None = None
+) -> dict:
     data: dict = {"object": obj}
     if previous_attributes is not None:
         data["previous_attributes"] = previous_attributes
