@@ -35,10 +35,8 @@ ended as (
 with_mrr as (
     select
         ended.*,
-        cast(round(
-            coalesce(subscription_months.previous_mrr_minor, 0) * currencies.minor_unit_factor
-            * fx_rates.rate_to_reporting, 2
-        ) as decimal(18, 2)) as mrr_lost
+        {{ to_reporting_currency('coalesce(subscription_months.previous_mrr_minor, 0)',
+                                 'currencies.minor_unit_factor', 'fx_rates.rate_to_reporting') }} as mrr_lost
     from ended
     left join subscription_months
         on subscription_months.subscription_id = ended.subscription_id

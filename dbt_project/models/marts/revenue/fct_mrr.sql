@@ -54,9 +54,9 @@ with_previous as (
 converted as (
     select
         *,
-        cast(round(mrr_minor * minor_unit_factor * rate_to_reporting, 2) as decimal(18, 2)) as mrr,
-        cast(round(previous_mrr_minor * minor_unit_factor * previous_rate, 2) as decimal(18, 2)) as previous_mrr,
-        cast(round(previous_mrr_minor * minor_unit_factor * rate_to_reporting, 2) as decimal(18, 2))
+        {{ to_reporting_currency('mrr_minor', 'minor_unit_factor', 'rate_to_reporting') }} as mrr,
+        {{ to_reporting_currency('previous_mrr_minor', 'minor_unit_factor', 'previous_rate') }} as previous_mrr,
+        {{ to_reporting_currency('previous_mrr_minor', 'minor_unit_factor', 'rate_to_reporting') }}
             as previous_mrr_at_current_rate
     from with_previous
 ),

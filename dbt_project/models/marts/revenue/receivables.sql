@@ -78,8 +78,8 @@ final as (
         aged.currency_code,
         aged.amount_due_minor,
         aged.amount_remaining_minor,
-        cast(round(aged.amount_remaining_minor * currencies.minor_unit_factor * fx_rates.rate_to_reporting, 2)
-            as decimal(18, 2)) as amount_remaining,
+        {{ to_reporting_currency('aged.amount_remaining_minor', 'currencies.minor_unit_factor',
+                                 'fx_rates.rate_to_reporting') }} as amount_remaining,
         aged.horizon_at as as_of_at
     from aged
     left join subscriptions on subscriptions.subscription_id = aged.subscription_id

@@ -7,10 +7,6 @@ with states as (
     select * from {{ ref('int_subscription_states_from_snapshots') }}
 ),
 
-items as (
-    select * from {{ ref('stg_stripe__subscription_items') }}
-),
-
 snapshot_discounts as (
     select * from {{ ref('stg_stripe__subscription_discounts') }}
 ),
@@ -55,16 +51,6 @@ renewing as (
         and states.current_period_end_at <= {{ dbt.dateadd('day', 90, 'horizon.horizon_at') }}
 ),
 
-period_amounts as (
-    select
-        items.event_id,
-        sum(items.unit_amount_minor * items.quantity) as period_amount_minor
-    from items
-    inner join renewing on renewing.event_id = items.event_id
-    where items.usage_type = 'licensed' and items.price_type = 'recurring'
-    group by items.event_id
-),
-
 discounts_at_renewal as (
     select
         renewing.event_id,
@@ -79,42 +65,44 @@ discounts_at_renewal as (
     group by renewing.event_id
 ),
 
+priced as (
+    select
+        renewing.*,
+        cast({{ apply_discounts('renewing.list_period_amount_minor', 'discounts_at_renewal.percent_off',
+                                'discounts_at_renewal.amount_off_minor', scale=0) }} as bigint)
+            as renewal_amount_local_minor
+    from renewing
+    left join discounts_at_renewal on discounts_at_renewal.event_id = renewing.event_id
+),
+
 final as (
     select
-        renewing.subscription_id,
-        renewing.customer_id,
-        renewing.status,
-        renewing.status = 'trialing' as is_trial_end,
-        renewing.collection_method,
-        renewing.recurring_interval,
-        renewing.interval_count,
-        renewing.current_period_end_at as renews_at,
-        cast(renewing.current_period_end_at as date) as renewal_date,
-        cast({{ dbt.datediff('renewing.horizon_at', 'renewing.current_period_end_at', 'day') }} as bigint)
+        priced.subscription_id,
+        priced.customer_id,
+        priced.status,
+        priced.status = 'trialing' as is_trial_end,
+        priced.collection_method,
+        priced.recurring_interval,
+        priced.interval_count,
+        priced.current_period_end_at as renews_at,
+        cast(priced.current_period_end_at as date) as renewal_date,
+        cast({{ dbt.datediff('priced.horizon_at', 'priced.current_period_end_at', 'day') }} as bigint)
             as days_until_renewal,
-        renewing.currency_code,
-        cast({{ apply_discounts('coalesce(period_amounts.period_amount_minor, 0)', 'discounts_at_renewal.percent_off',
-                                'discounts_at_renewal.amount_off_minor', scale=0) }} as bigint)
-            as renewal_amount_local_minor,
-        cast(round(
-            {{ apply_discounts('coalesce(period_amounts.period_amount_minor, 0)', 'discounts_at_renewal.percent_off',
-                               'discounts_at_renewal.amount_off_minor', scale=0) }}
-            * currencies.minor_unit_factor * fx_rates.rate_to_reporting, 2
-        ) as decimal(18, 2)) as renewal_amount,
-        cast(round(
-            coalesce(subscription_months.mrr_minor, 0) * currencies.minor_unit_factor * fx_rates.rate_to_reporting, 2
-        ) as decimal(18, 2)) as current_mrr,
-        renewing.horizon_at as as_of_at
-    from renewing
-    left join period_amounts on period_amounts.event_id = renewing.event_id
-    left join discounts_at_renewal on discounts_at_renewal.event_id = renewing.event_id
-    left join currencies on currencies.currency_code = renewing.currency_code
+        priced.currency_code,
+        priced.renewal_amount_local_minor,
+        {{ to_reporting_currency('priced.renewal_amount_local_minor', 'currencies.minor_unit_factor',
+                                 'fx_rates.rate_to_reporting') }} as renewal_amount,
+        {{ to_reporting_currency('coalesce(subscription_months.mrr_minor, 0)', 'currencies.minor_unit_factor',
+                                 'fx_rates.rate_to_reporting') }} as current_mrr,
+        priced.horizon_at as as_of_at
+    from priced
+    left join currencies on currencies.currency_code = priced.currency_code
     left join fx_rates
-        on fx_rates.currency_code = renewing.currency_code
-        and fx_rates.month = renewing.horizon_month
+        on fx_rates.currency_code = priced.currency_code
+        and fx_rates.month = priced.horizon_month
     left join subscription_months
-        on subscription_months.subscription_id = renewing.subscription_id
-        and subscription_months.month = renewing.horizon_month
+        on subscription_months.subscription_id = priced.subscription_id
+        and subscription_months.month = priced.horizon_month
 )
 
 select * from final

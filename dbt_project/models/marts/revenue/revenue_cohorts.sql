@@ -39,10 +39,10 @@ converted as (
         {{ dbt.datediff('initial_mrr.cohort_month', 'customer_months.month', 'month') }} as months_since,
         customer_months.customer_id,
         customer_months.mrr_minor,
-        cast(round(customer_months.mrr_minor * currencies.minor_unit_factor * fx_rates.rate_to_reporting, 2)
-            as decimal(18, 2)) as mrr,
-        cast(round(initial_mrr.initial_mrr_minor * currencies.minor_unit_factor * fx_rates.rate_to_reporting, 2)
-            as decimal(18, 2)) as initial_mrr_at_month_rate
+        {{ to_reporting_currency('customer_months.mrr_minor', 'currencies.minor_unit_factor',
+                                 'fx_rates.rate_to_reporting') }} as mrr,
+        {{ to_reporting_currency('initial_mrr.initial_mrr_minor', 'currencies.minor_unit_factor',
+                                 'fx_rates.rate_to_reporting') }} as initial_mrr_at_month_rate
     from customer_months
     inner join initial_mrr on initial_mrr.customer_id = customer_months.customer_id
     inner join currencies on currencies.currency_code = customer_months.currency_code
