@@ -44,3 +44,16 @@ def test_files_are_daily_and_in_the_real_formats(tmp_path):
     calls = [json.loads(line) for f in (tmp_path / "segment").glob("*.gz") for line in gzip.open(f, "rt")]
     assert {c["type"] for c in calls} == {"track", "identify"}
     assert all(c["messageId"] and c["timestamp"].endswith("Z") for c in calls)
+
+
+def test_every_generated_event_is_in_a_file_once(tmp_path):
+    """A call dated just before midnight but emitted after the day's file was written (an invitee's
+    pricing-page view) used to rewrite that file and lose it: every event must land exactly once."""
+    params = generate(GeneratorConfig(out_dir=tmp_path, seed=3, users=600, days=180))  # loses 64 with the old writer
+    for source in ("stripe", "segment"):
+        ids = [
+            json.loads(line)["id" if source == "stripe" else "messageId"]
+            for f in (tmp_path / source).glob("*.gz")
+            for line in gzip.open(f, "rt")
+        ]
+        assert len(ids) == len(set(ids)) == params["realized"]["events"][source], source

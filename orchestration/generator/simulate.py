@@ -94,6 +94,8 @@ class Company:
         self.churn_by_month: dict[str, dict[str, float]] = {}
         self.paying_before: dict[str, bool] = {}  # customer -> activated, paying at the last month end
         self.end_reason: dict[str, str | None] = {}  # customer -> reason its last subscription ended
+        # variant -> users whose activation window ended inside the history, and how many activated
+        self.activation_by_variant: dict[str, dict[str, int]] = {}
         self.stats: dict[str, int] = {}
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -281,9 +283,14 @@ class Company:
             },
         )
         self.writer.write("segment", t0, identify)
-        self.track(
-            u, t0 + 1, "Signed Up", {"method": "email", "channel": u["channel"], "invited": not owner}, "/signup"
-        )
+        signup_properties = {"method": "email", "channel": u["channel"], "invited": not owner}
+        if u.get("invite_id"):
+            signup_properties["invite_id"] = u["invite_id"]
+        self.track(u, t0 + 1, "Signed Up", signup_properties, "/signup")
+        if t0 + 1 + self.t.activation_window_days * DAY <= self.end_ts:
+            record = self.activation_by_variant.setdefault(u["variant"], {"users": 0, "activated": 0})
+            record["users"] += 1
+            record["activated"] += u["activated"]
         self.track(
             u,
             t0 + 2,
@@ -306,7 +313,8 @@ class Company:
         rng, t0 = self.rng, self.now
         if u["activated"]:
             hours = min(rng.expovariate(1 / 20), 160)
-            project_ts, invite_ts = t0 + hours * HOUR * 0.4, t0 + hours * HOUR
+            # never before the Signed Up call (t0 + 1); always inside the activation window
+            project_ts, invite_ts = t0 + 60 + hours * HOUR * 0.4, t0 + 60 + hours * HOUR
             steps_done = 4
         else:
             project_ts = t0 + rng.uniform(0.2, 6.5) * DAY if rng.random() < 0.5 else None
@@ -334,13 +342,15 @@ class Company:
                 {"project_id": self.new_id("prj"), "template": rng.choice(["kanban", "blank"])},
             )
         if invite_ts:
-            self.track(u, invite_ts, "Invite Sent", {"invitee_role": "member", "invite_id": self.new_id("inv")})
+            invite_id = self.new_id("inv")
+            self.track(u, invite_ts, "Invite Sent", {"invitee_role": "member", "invite_id": invite_id})
             if owner and rng.random() < self.t.invite_acceptance_rate:
-                self.at(int(invite_ts + rng.uniform(0.5, 48) * HOUR), self.invitee_arrives, u)
+                self.at(int(invite_ts + rng.uniform(0.5, 48) * HOUR), self.invitee_arrives, u, invite_id)
 
-    def invitee_arrives(self, inviter: dict) -> None:
+    def invitee_arrives(self, inviter: dict, invite_id: str) -> None:
         u = self.new_user(inviter["account_id"], "invite")
         u["invited_by"] = inviter["user_id"]
+        u["invite_id"] = invite_id
         self.count("invitee_signups")
         self.signup(u, owner=False)
 
@@ -731,6 +741,7 @@ def generate(cfg: GeneratorConfig) -> dict:
             "counts": dict(sorted(stats.items())),
             "mrr_by_month_minor": company.mrr_by_month,
             "churn_by_month": company.churn_by_month,
+            "activation_by_variant": company.activation_by_variant,
         },
     }
     (cfg.out_dir / PARAMS_FILE).write_text(json.dumps(params, indent=2) + "\n")

@@ -27,17 +27,22 @@ class DailyWriter:
         self.pending: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.counts = {source: 0 for source in SOURCES}
         self.files_written = 0
+        self.open_day = ""  # days before this one are written; their files are never rewritten
         for source in SOURCES:
             (out_dir / source).mkdir(parents=True, exist_ok=True)
 
     def write(self, source: str, ts: float, record: dict) -> None:
-        self.pending[(source, day_of(ts))].append(json.dumps(record, separators=(",", ":")))
+        # An event dated on a day whose file is already written (a call a few minutes before midnight,
+        # emitted just after it) is delivered late: it goes into the first open day's file.
+        day = max(day_of(ts), self.open_day)
+        self.pending[(source, day)].append(json.dumps(record, separators=(",", ":")))
         self.counts[source] += 1
 
     def flush_before(self, day: str) -> None:
         """Write every buffered day strictly before `day` (ISO date strings sort as dates)."""
         for key in sorted(k for k in self.pending if k[1] < day):
             self._write_day(*key)
+        self.open_day = max(self.open_day, day)
 
     def close(self) -> None:
         for key in sorted(self.pending):
