@@ -92,7 +92,7 @@ class Company:
         self.live_subs: dict[str, dict] = {}
         self.mrr_by_month: dict[str, dict[str, str]] = {}
         self.churn_by_month: dict[str, dict[str, float]] = {}
-        self.paying_before: dict[str, bool] = {}  # customer -> activated, paying at the last month end
+        self.paying_before: dict[str, float] = {}  # customer paying at the last month end -> churn hazard
         self.end_reason: dict[str, str | None] = {}  # customer -> reason its last subscription ended
         # variant -> users whose activation window ended inside the history, and how many activated
         self.activation_by_variant: dict[str, dict[str, int]] = {}
@@ -209,20 +209,17 @@ class Company:
     def _record_churn(self, month: str) -> None:
         """Logo churn at month-end snapshots, and what the planted hazards expected for the same customers."""
         paying = {
-            sub["customer"]: sub["user"]["activated"]
+            sub["customer"]: self.churn_hazard(sub["user"], self.now)
             for sub in self.live_subs.values()
             if self.sub_mrr(sub, self.now) > 0
         }
         churned = [c for c in self.paying_before if c not in paying]
         involuntary = sum(1 for c in churned if self.end_reason.get(c) == "payment_failed")
-        hazard = self.t.monthly_churn
         self.churn_by_month[month] = {
             "customers_start": len(self.paying_before),
             "churned_voluntary": len(churned) - involuntary,
             "churned_involuntary": involuntary,
-            "expected_voluntary": round(
-                sum(hazard["activated" if a else "not_activated"] for a in self.paying_before.values()), 6
-            ),
+            "expected_voluntary": round(sum(self.paying_before.values()), 6),
         }
         self.paying_before = paying
 
@@ -471,7 +468,7 @@ class Company:
         rng = self.rng
         start, end = sub["current_period_start"], sub["current_period_end"]
         months = TERM_MONTHS[sub["term"]]
-        p_churn = self.t.monthly_churn["activated" if sub["user"]["activated"] else "not_activated"]
+        p_churn = self.churn_hazard(sub["user"], start)
         roll = rng.random()
         when = int(start + rng.uniform(0.1, 0.9) * (end - start))
         p_cancel = 1 - (1 - p_churn) ** months
@@ -484,6 +481,12 @@ class Company:
         elif roll < p_cancel + p_up + p_down:
             self.at(when, self.change_plan, sub, -1)
         self.at(end, self.renew, sub)
+
+    def churn_hazard(self, user: dict, ts: int) -> float:
+        """Monthly chance that the account cancels: higher once its owner stopped using the product."""
+        if ts > user["active_until"]:
+            return self.t.monthly_churn["disengaged"]
+        return self.t.monthly_churn["activated" if user["activated"] else "not_activated"]
 
     def request_cancel(self, sub: dict) -> None:
         if sub["status"] not in ("active", "past_due"):

@@ -1,12 +1,17 @@
 {#- The exact median (interpolated between the two middle values), on every engine. -#}
 {% macro median(expression) -%}
-    {{ return(adapter.dispatch('median', 'subscription_warehouse')(expression)) }}
+    {{ percentile_cont(expression, 0.5) }}
 {%- endmacro %}
-{% macro default__median(expression) -%}
-    percentile({{ expression }}, 0.5)
+
+{#- The continuous (interpolated) percentile `fraction` (0..1) of `expression`, on every engine. -#}
+{% macro percentile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'subscription_warehouse')(expression, fraction)) }}
 {%- endmacro %}
-{% macro duckdb__median(expression) -%}
-    quantile_cont({{ expression }}, 0.5)
+{% macro default__percentile_cont(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+{% macro duckdb__percentile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
 {#- numerator / denominator rounded to `scale` decimals, NULL (never infinite) when the denominator is 0. -#}
@@ -14,5 +19,34 @@
     case when ({{ denominator }}) = 0 then null
         else cast(round(cast({{ numerator }} as double) / cast({{ denominator }} as double), {{ scale }})
             as decimal(18, {{ scale }}))
+    end
+{%- endmacro %}
+
+{#- Two-sided p-value of a standard normal statistic `z`: erfc(|z| / sqrt(2)), with Abramowitz and
+    Stegun's 7.1.26 approximation (absolute error below 1.5e-7). Plain arithmetic, so every engine
+    gives the same value. -#}
+{% macro two_sided_p_value(z) -%}
+    (
+        (0.254829592 * (1.0 / (1.0 + 0.3275911 * abs({{ z }}) / sqrt(2.0)))
+        - 0.284496736 * power(1.0 / (1.0 + 0.3275911 * abs({{ z }}) / sqrt(2.0)), 2)
+        + 1.421413741 * power(1.0 / (1.0 + 0.3275911 * abs({{ z }}) / sqrt(2.0)), 3)
+        - 1.453152027 * power(1.0 / (1.0 + 0.3275911 * abs({{ z }}) / sqrt(2.0)), 4)
+        + 1.061405429 * power(1.0 / (1.0 + 0.3275911 * abs({{ z }}) / sqrt(2.0)), 5))
+        * exp(-({{ z }}) * ({{ z }}) / 2.0)
+    )
+{%- endmacro %}
+
+{#- Wilson score interval bound (side = -1 lower, +1 upper) for `successes` out of `trials` at the
+    normal quantile `z` (1.959964 for 95%). NULL when trials = 0. -#}
+{% macro wilson_bound(successes, trials, side, z=1.959964) -%}
+    case when ({{ trials }}) > 0 then
+        (
+            cast({{ successes }} as double) / ({{ trials }}) + {{ z }} * {{ z }} / (2.0 * ({{ trials }}))
+            + ({{ side }}) * {{ z }} * sqrt(
+                (cast({{ successes }} as double) / ({{ trials }}))
+                * (1 - cast({{ successes }} as double) / ({{ trials }})) / ({{ trials }})
+                + {{ z }} * {{ z }} / (4.0 * ({{ trials }}) * ({{ trials }}))
+            )
+        ) / (1 + {{ z }} * {{ z }} / ({{ trials }}))
     end
 {%- endmacro %}

@@ -14,6 +14,8 @@ final as (
         sent_at,
         received_at,
         context_group_id as account_id,
+        campaign_source,
+        campaign_medium,
         properties,
         loaded_at
     from events

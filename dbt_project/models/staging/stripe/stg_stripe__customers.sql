@@ -23,6 +23,7 @@ final as (
         lower({{ json_str('object', '$.currency') }}) as currency_code,
         {{ json_str('object', '$.address.country') }} as country_code,
         {{ json_str('object', '$.metadata.account_id') }} as account_id,
+        {{ json_str('object', '$.metadata.user_id') }} as metadata_user_id,
         coalesce({{ epoch_to_timestamp(json_str('object', '$.created')) }}, first_seen_at) as created_at,
         event_type = 'customer.deleted' as is_deleted,
         created_at as updated_at

@@ -1,0 +1,73 @@
+{#- Turning the activation / funnel configuration (dbt_project.yml vars) into SQL.
+    Values from the config become SQL string literals (quotes escaped); property names become JSON
+    paths, so they must be plain identifiers. A malformed entry stops compilation with a message
+    naming the var and the entry. -#}
+
+{% macro sql_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- True for track events (columns `event_name`, `properties`) that match one config entry:
+    {event: <name or "*">, where: {<property>: <value>, ...}}. -#}
+{% macro event_matches(spec, var_name) -%}
+    {%- if spec is not mapping or 'event' not in spec -%}
+        {{ exceptions.raise_compiler_error("var '" ~ var_name ~ "': each entry needs an `event`, got " ~ spec) }}
+    {%- endif -%}
+    {%- set conditions = [] -%}
+    {%- if spec['event'] != '*' -%}
+        {%- do conditions.append('event_name = ' ~ sql_string(spec['event'])) -%}
+    {%- endif -%}
+    {%- for key, value in (spec.get('where') or {}).items() -%}
+        {%- if not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*', key | string) -%}
+            {{ exceptions.raise_compiler_error("var '" ~ var_name ~ "': property name " ~ key ~ " must be a plain identifier") }}
+        {%- endif -%}
+        {%- do conditions.append(json_str('properties', '$.' ~ key) ~ ' = ' ~ sql_string(value)) -%}
+    {%- endfor -%}
+    {{ '(' ~ (conditions | join(' and ') if conditions else 'true') ~ ')' }}
+{%- endmacro %}
+
+{#- A positive integer setting, checked. -#}
+{% macro positive_int(value, what) -%}
+    {%- if value is not number or value != value | int or value < 1 -%}
+        {{ exceptions.raise_compiler_error(what ~ " must be a positive whole number, got " ~ value) }}
+    {%- endif -%}
+    {{ value | int }}
+{%- endmacro %}
+
+{#- The activation milestones, checked: {name: {window_days, criteria: [...]}}; `activated` required. -#}
+{% macro activation_milestones() -%}
+    {%- set milestones = var('activation_milestones') -%}
+    {%- if milestones is not mapping or 'activated' not in milestones -%}
+        {{ exceptions.raise_compiler_error("var 'activation_milestones' must be a mapping with an `activated` entry") }}
+    {%- endif -%}
+    {%- for name, milestone in milestones.items() -%}
+        {%- if not modules.re.fullmatch('[a-z_][a-z0-9_]*', name | string) -%}
+            {{ exceptions.raise_compiler_error("var 'activation_milestones': name " ~ name ~ " must be lowercase letters, digits and _") }}
+        {%- endif -%}
+        {%- if milestone is not mapping or not milestone.get('criteria') -%}
+            {{ exceptions.raise_compiler_error("var 'activation_milestones." ~ name ~ "' needs `window_days` and a non-empty `criteria` list") }}
+        {%- endif -%}
+        {%- do positive_int(milestone.get('window_days'), "activation_milestones." ~ name ~ ".window_days") -%}
+        {%- for criterion in milestone['criteria'] -%}
+            {%- do positive_int(criterion.get('min_count', 1), "activation_milestones." ~ name ~ ".min_count") -%}
+            {%- if criterion.get('count_by', 'event') not in ('event', 'day') -%}
+                {{ exceptions.raise_compiler_error("var 'activation_milestones." ~ name ~ "': count_by must be event or day, got " ~ criterion.get('count_by')) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(milestones) }}
+{%- endmacro %}
+
+{#- The onboarding funnel steps, checked: [{step, event, where}] with unique step names. -#}
+{% macro onboarding_funnel() -%}
+    {%- set funnel = var('onboarding_funnel') -%}
+    {%- if funnel is not mapping or not funnel.get('steps') -%}
+        {{ exceptions.raise_compiler_error("var 'onboarding_funnel' needs `window_days` and a non-empty `steps` list") }}
+    {%- endif -%}
+    {%- do positive_int(funnel.get('window_days'), "onboarding_funnel.window_days") -%}
+    {%- set names = funnel['steps'] | map(attribute='step') | list -%}
+    {%- if names | unique | list | length != names | length or none in names -%}
+        {{ exceptions.raise_compiler_error("var 'onboarding_funnel': every step needs a distinct `step` name") }}
+    {%- endif -%}
+    {{ return(funnel) }}
+{%- endmacro %}

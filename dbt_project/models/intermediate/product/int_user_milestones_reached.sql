@@ -1,0 +1,101 @@
+-- grain: one row per user per milestone reached (activated, setup, aha, habit, ... as configured in
+-- the `activation_milestones` var). A milestone is reached when every one of its criteria is met
+-- within its window after signup; reached_at is when the last of them was met. A criterion counts
+-- either qualifying events (the n-th one meets it) or distinct UTC days with one (the first event of
+-- the n-th day meets it). Events before the signup or at/after the window's end never count.
+{%- set milestones = activation_milestones() %}
+with signups as (
+    select * from {{ ref('int_user_signups') }}
+),
+
+tracks as (
+    select * from {{ ref('int_tracks_stitched_to_users') }}
+    where user_id is not null
+),
+
+events_after_signup as (
+    select
+        tracks.user_id,
+        tracks.message_id,
+        tracks.event_name,
+        tracks.properties,
+        tracks.occurred_at,
+        tracks.occurred_date,
+        signups.signed_up_at
+    from tracks
+    inner join signups on tracks.user_id = signups.user_id
+    where tracks.occurred_at >= signups.signed_up_at
+),
+
+criterion_events as (
+    {%- for name, milestone in milestones.items() %}
+    {%- set milestone_loop = loop %}
+    {%- for criterion in milestone['criteria'] %}
+    select
+        user_id,
+        '{{ name }}' as milestone,
+        {{ loop.index }} as criterion_number,
+        {{ positive_int(criterion.get('min_count', 1), 'min_count') }} as min_count,
+        {% if criterion.get('count_by', 'event') == 'day' -%}
+        cast(occurred_date as varchar)
+        {%- else -%}
+        message_id
+        {%- endif %} as unit_key,
+        occurred_at,
+        message_id
+    from events_after_signup
+    where {{ event_matches(criterion, 'activation_milestones.' ~ name) }}
+        and occurred_at < {{ dbt.dateadd('day', positive_int(milestone['window_days'], 'window_days'), 'signed_up_at') }}
+    {% if not (milestone_loop.last and loop.last) %}union all{% endif %}
+    {%- endfor %}
+    {%- endfor %}
+),
+
+first_event_per_unit as (
+    select
+        *,
+        row_number() over (
+            partition by user_id, milestone, criterion_number, unit_key order by occurred_at, message_id
+        ) as rank_in_unit
+    from criterion_events
+),
+
+units_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by user_id, milestone, criterion_number order by occurred_at, message_id
+        ) as unit_rank
+    from first_event_per_unit
+    where rank_in_unit = 1
+),
+
+criteria_met as (
+    select
+        user_id,
+        milestone,
+        criterion_number,
+        occurred_at as met_at
+    from units_ranked
+    where unit_rank = min_count
+),
+
+criteria_needed as (
+    {%- for name, milestone in milestones.items() %}
+    select '{{ name }}' as milestone, {{ milestone['criteria'] | length }} as criteria_count
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        criteria_met.user_id,
+        criteria_met.milestone,
+        max(criteria_met.met_at) as reached_at
+    from criteria_met
+    inner join criteria_needed on criteria_met.milestone = criteria_needed.milestone
+    group by criteria_met.user_id, criteria_met.milestone, criteria_needed.criteria_count
+    having count(*) = criteria_needed.criteria_count
+)
+
+select * from final

@@ -1,0 +1,114 @@
+-- grain: one row per user (Segment userId). Each user belongs to at most one account: the latest
+-- account named by an identify trait, else by a group call, else by a track's context.groupId. An
+-- account is tied to the billing customer whose Stripe metadata names it (metadata.account_id), or,
+-- failing that, to the customer whose metadata.user_id names the user.
+with identifies as (
+    select * from {{ ref('stg_segment__identifies') }}
+),
+
+groups as (
+    select * from {{ ref('stg_segment__groups') }}
+),
+
+tracks as (
+    select * from {{ ref('int_tracks_stitched_to_users') }}
+),
+
+customers as (
+    select * from {{ ref('stg_stripe__customers') }}
+),
+
+account_claims as (
+    select user_id, account_id, occurred_at, message_id, 1 as source_priority
+    from identifies
+    where user_id is not null and account_id is not null
+    union all
+    select user_id, account_id, occurred_at, message_id, 2 as source_priority
+    from groups
+    where user_id is not null and account_id is not null
+    union all
+    select user_id, account_id, occurred_at, message_id, 3 as source_priority
+    from tracks
+    where user_id is not null and account_id is not null
+),
+
+latest_account as (
+    select
+        user_id,
+        account_id,
+        row_number() over (
+            partition by user_id order by source_priority, occurred_at desc, message_id desc
+        ) as claim_rank
+    from account_claims
+),
+
+latest_traits as (
+    select
+        user_id,
+        role,
+        company_size,
+        row_number() over (partition by user_id order by occurred_at desc, message_id desc) as trait_rank
+    from identifies
+    where user_id is not null
+),
+
+seen as (
+    select user_id, occurred_at from identifies where user_id is not null
+    union all
+    select user_id, occurred_at from tracks where user_id is not null
+    union all
+    select user_id, occurred_at from groups where user_id is not null
+),
+
+users as (
+    select
+        user_id,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from seen
+    group by user_id
+),
+
+customer_by_account as (
+    select
+        account_id,
+        customer_id,
+        row_number() over (
+            partition by account_id order by case when is_deleted then 1 else 0 end, created_at, customer_id
+        ) as customer_rank
+    from customers
+    where account_id is not null
+),
+
+customer_by_user as (
+    select
+        metadata_user_id as user_id,
+        customer_id,
+        row_number() over (
+            partition by metadata_user_id order by case when is_deleted then 1 else 0 end, created_at, customer_id
+        ) as customer_rank
+    from customers
+    where metadata_user_id is not null
+),
+
+final as (
+    select
+        users.user_id,
+        latest_account.account_id,
+        coalesce(customer_by_account.customer_id, customer_by_user.customer_id) as customer_id,
+        latest_traits.role as persona,
+        latest_traits.company_size,
+        users.first_seen_at,
+        users.last_seen_at
+    from users
+    left join latest_account
+        on users.user_id = latest_account.user_id and latest_account.claim_rank = 1
+    left join latest_traits
+        on users.user_id = latest_traits.user_id and latest_traits.trait_rank = 1
+    left join customer_by_account
+        on latest_account.account_id = customer_by_account.account_id and customer_by_account.customer_rank = 1
+    left join customer_by_user
+        on users.user_id = customer_by_user.user_id and customer_by_user.customer_rank = 1
+)
+
+select * from final
