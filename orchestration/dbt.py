@@ -6,6 +6,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.mart_metadata import HEADLINES, headline_metadata
+from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 WAREHOUSE_POOL = "warehouse"
@@ -54,9 +56,38 @@ class Translator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator(), pool=WAREHOUSE_POOL
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: seeds, models and their tests, in dependency order."""
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """`dbt build`: seeds, models and their tests, in dependency order. Marts with headline numbers
+    (orchestration/mart_metadata.py) report them once dbt has released the warehouse; from the first
+    of them on, events are held back and replayed in order (Dagster wants outputs in dependency order)."""
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    held: list = []
+    for event in invocation.stream():
+        if held or _model_name(event, context.assets_def.keys_by_output_name) in HEADLINES:
+            held.append(event)
+        else:
+            yield event
+    models = {_model_name(event, context.assets_def.keys_by_output_name) for event in held}
+    numbers = {}
+    if held and invocation.is_successful():
+        with warehouse.connection(read_only=True) as con:
+            numbers = headline_metadata(con, models - {None})
+    for event in held:
+        model = _model_name(event, context.assets_def.keys_by_output_name)
+        if isinstance(event, dg.Output) and numbers.get(model):
+            event = event.with_metadata({**event.metadata, **numbers[model]})
+        yield event
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def _model_name(event, keys_by_output_name: dict[str, dg.AssetKey]) -> str | None:
+    """The dbt model an Output or check result of the dbt assets belongs to."""
+    if isinstance(event, dg.Output):
+        return keys_by_output_name[event.output_name].path[-1]
+    if isinstance(event, dg.AssetCheckResult) and event.asset_key is not None:
+        return event.asset_key.path[-1]
+    return None
 
 
 def mart_model_names() -> list[str]:

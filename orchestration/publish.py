@@ -18,6 +18,8 @@ import duckdb
 # Written in a storage format that DuckDB 1.x drivers (JDBC, ODBC, duckdb-engine) can open.
 SERVING_STORAGE_VERSION = "v1.0.0"
 MART_SCHEMA = "marts"
+# Marts also written as CSV beside their Parquet file, for tools that import files (a CRM).
+CSV_EXPORTS = {"reengagement_queue"}
 
 
 def publish_marts(warehouse_path: Path, serving_path: Path, marts_dir: Path, marts: list[str]) -> dict[str, int]:
@@ -41,6 +43,10 @@ def publish_marts(warehouse_path: Path, serving_path: Path, marts_dir: Path, mar
                 f"copy (select * from {MART_SCHEMA}.{name}) to '{new_parquet_dir / name}.parquet' "
                 "(format parquet, compression zstd)"
             )
+            if name in CSV_EXPORTS:
+                con.execute(
+                    f"copy (select * from {MART_SCHEMA}.{name}) to '{new_parquet_dir / name}.csv' (header true)"
+                )
             counts[name] = con.execute(f"select count(*) from serving.{MART_SCHEMA}.{name}").fetchone()[0]
         con.execute("detach serving")
     except BaseException:

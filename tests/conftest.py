@@ -1,6 +1,42 @@
-import pytest
+from datetime import date
 
+import dagster as dg
+import pytest
+from stripe_fixtures import write_hand_computed
+
+from orchestration.generator import GeneratorConfig, generate
+from orchestration.runner import run_everything
 from orchestration.settings import Settings
+
+REVENUE_MARTS = {
+    "dim_customers",
+    "dim_plans",
+    "fct_subscriptions",
+    "fct_mrr",
+    "mrr_movements",
+    "churn_monthly",
+    "revenue_cohorts",
+    "trial_conversion",
+    "renewals_upcoming",
+    "receivables",
+    "customer_ltv",
+    "cancellations_monthly",
+}
+PRODUCT_MARTS = {
+    "fct_user_activation",
+    "activation_rates",
+    "onboarding_funnel",
+    "onboarding_experiments",
+    "user_retention",
+    "engagement_daily",
+    "feature_adoption",
+    "referrals_monthly",
+    "activation_impact",
+    "reengagement_queue",
+    "customer_health",
+    "customer_health_evaluation",
+}
+ALL_MARTS = REVENUE_MARTS | PRODUCT_MARTS
 
 
 @pytest.fixture
@@ -10,3 +46,18 @@ def settings(tmp_path, monkeypatch) -> Settings:
     monkeypatch.setenv("SUBWH_LANDING_DIR", str(landing))
     monkeypatch.setenv("SUBWH_WAREHOUSE_DIR", str(warehouse))
     return Settings(landing_dir=landing, warehouse_dir=warehouse)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """One generated company (800 signups over 300 days, so the health score has earlier months to
+    learn from and later ones to be judged on) plus hand-computed customers, run end to end once."""
+    root = tmp_path_factory.mktemp("e2e")
+    settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
+    params = generate(
+        GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=800, start=date(2024, 1, 1), days=300)
+    )
+    write_hand_computed(settings.landing_dir)
+    instance = dg.DagsterInstance.ephemeral()
+    summary = run_everything(settings, instance=instance)
+    return settings, params, summary, instance

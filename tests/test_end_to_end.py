@@ -1,50 +1,18 @@
-"""Generate a small company, add hand-computed customers, run everything in process, check the marts."""
+"""Generate a small company, add hand-computed customers, run everything in process, check the revenue marts.
+(The `published` fixture is in conftest.py; the activation marts are checked in test_activation.py.)"""
 
 import json
 import subprocess
 import sys
-from datetime import date
 from decimal import Decimal
 
-import dagster as dg
 import duckdb
 import pytest
-from stripe_fixtures import write_hand_computed
+from conftest import ALL_MARTS
 
-from orchestration.generator import GeneratorConfig, generate
 from orchestration.runner import run_everything
 
 pytestmark = pytest.mark.slow
-
-REVENUE_MARTS = {
-    "dim_customers",
-    "dim_plans",
-    "fct_subscriptions",
-    "fct_mrr",
-    "mrr_movements",
-    "churn_monthly",
-    "revenue_cohorts",
-    "trial_conversion",
-    "renewals_upcoming",
-    "receivables",
-    "customer_ltv",
-    "cancellations_monthly",
-}
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    from orchestration.settings import Settings
-
-    settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    params = generate(
-        GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=400, start=date(2024, 1, 1), days=180)
-    )
-    write_hand_computed(settings.landing_dir)
-    instance = dg.DagsterInstance.ephemeral()
-    summary = run_everything(settings, instance=instance)
-    return settings, params, summary, instance
 
 
 def _serving(settings):
@@ -56,7 +24,7 @@ def test_run_publishes_every_mart_with_all_checks_passing(published):
     assert summary.success, summary.error
     assert summary.published and summary.checks_failed == []
     assert summary.checks_passed > 20
-    assert set(summary.mart_rows) == REVENUE_MARTS
+    assert set(summary.mart_rows) == ALL_MARTS
     assert all((settings.marts_dir / f"{name}.parquet").exists() for name in summary.mart_rows)
 
 
@@ -140,7 +108,7 @@ def test_rerun_with_no_new_files_changes_nothing(published):
         with _serving(settings) as con:
             return {
                 t: con.execute(f"select count(*), sum(hash(x::varchar)) from marts.{t} as x").fetchone()
-                for t in sorted(REVENUE_MARTS)
+                for t in sorted(ALL_MARTS)
             }
 
     before = digest()

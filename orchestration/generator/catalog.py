@@ -62,9 +62,7 @@ class Truths:
     trial_days: int = 14
     trial_conversion: dict = field(default_factory=lambda: {"activated": 0.60, "not_activated": 0.15})
     # Monthly cancel hazard of a paying account; "disengaged" once its owner stopped using the product.
-    monthly_churn: dict = field(
-        default_factory=lambda: {"activated": 0.02, "not_activated": 0.07, "disengaged": 0.15}
-    )
+    monthly_churn: dict = field(default_factory=lambda: {"activated": 0.02, "not_activated": 0.07, "disengaged": 0.15})
     plan_mix: dict = field(default_factory=lambda: {"starter": 0.5, "team": 0.35, "business": 0.15})
     term_mix: dict = field(default_factory=lambda: {"monthly": 0.75, "quarterly": 0.05, "annual": 0.20})
     currency_mix: dict = field(default_factory=lambda: {"usd": 0.6, "eur": 0.3, "jpy": 0.1})
