@@ -37,7 +37,7 @@ criterion_events as (
         {{ loop.index }} as criterion_number,
         {{ positive_int(criterion.get('min_count', 1), 'min_count') }} as min_count,
         {% if criterion.get('count_by', 'event') == 'day' -%}
-        cast(occurred_date as varchar)
+        cast(occurred_date as {{ dbt.type_string() }})
         {%- else -%}
         message_id
         {%- endif %} as unit_key,

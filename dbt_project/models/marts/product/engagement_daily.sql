@@ -27,7 +27,7 @@ covered_days as (
         cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'active_days.activity_date') }} as date) as day,
         offsets.generated_number - 1 as days_since_active
     from active_days
-    inner join offsets on true
+    cross join offsets
 ),
 
 counts as (

@@ -83,19 +83,31 @@ observable as (
     group by cohort_signup_days.cohort_grain, cohort_signup_days.cohort_start, periods.period_unit, periods.period_number
 ),
 
+active_periods as (
+    -- each active day falls in exactly one period per unit: computed, not joined by range
+    {%- for unit, spec in units.items() %}
+    select
+        user_id,
+        '{{ unit }}' as period_unit,
+        {{ spec[0] }} as period_days,
+        {{ integer_divide('days_since_signup', spec[0]) }} as period_number
+    from active_days
+    where days_since_signup between 0 and {{ (spec[1] + 1) * spec[0] - 1 }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
 user_periods as (
     select distinct
         cohort_users.cohort_grain,
         cohort_users.cohort_start,
         cohort_users.user_id,
         cohort_users.signup_date,
-        periods.period_unit,
-        periods.period_number,
-        periods.last_day
+        active_periods.period_unit,
+        active_periods.period_number,
+        (active_periods.period_number + 1) * active_periods.period_days - 1 as last_day
     from cohort_users
-    inner join active_days on cohort_users.user_id = active_days.user_id
-    inner join periods
-        on active_days.days_since_signup between periods.first_day and periods.last_day
+    inner join active_periods on cohort_users.user_id = active_periods.user_id
 ),
 
 active_in_period as (

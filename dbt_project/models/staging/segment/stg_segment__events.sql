@@ -10,7 +10,12 @@ final as (
         {{ json_str('payload', '$.event') }} as event_name,
         nullif({{ json_str('payload', '$.userId') }}, '') as user_id,
         nullif({{ json_str('payload', '$.anonymousId') }}, '') as anonymous_id,
-        {{ iso_to_timestamp(json_str('payload', '$.timestamp')) }} as occurred_at,
+        -- Segment's `timestamp`; calls sent without one (server libraries may omit it) fall back to
+        -- when the collector received them, as Segment itself does
+        coalesce(
+            {{ iso_to_timestamp(json_str('payload', '$.timestamp')) }},
+            {{ iso_to_timestamp(json_str('payload', '$.receivedAt')) }}
+        ) as occurred_at,
         {{ iso_to_timestamp(json_str('payload', '$.sentAt')) }} as sent_at,
         {{ iso_to_timestamp(json_str('payload', '$.receivedAt')) }} as received_at,
         {{ json_doc('payload', '$.properties') }} as properties,

@@ -13,7 +13,9 @@ final as (
         {{ json_str('traits', '$.email') }} as email,
         {{ json_str('traits', '$.role') }} as role,
         {{ json_str('traits', '$.company_size') }} as company_size,
-        coalesce({{ json_str('traits', '$.account_id') }}, context_group_id) as account_id,
+        coalesce(
+            {{ json_str('traits', '$.account_id') }}, {{ json_str('traits', '$.company.id') }}, context_group_id
+        ) as account_id,
         traits,
         loaded_at
     from events
