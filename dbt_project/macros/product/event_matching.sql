@@ -71,3 +71,11 @@
     {%- endif -%}
     {{ return(funnel) }}
 {%- endmacro %}
+
+{#- The funnel's steps as rows (step_number, step_name), for joining names to step numbers. -#}
+{% macro onboarding_step_names() -%}
+    {%- for step in onboarding_funnel()['steps'] %}
+    select {{ loop.index }} as step_number, {{ sql_string(step['step']) }} as step_name
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}

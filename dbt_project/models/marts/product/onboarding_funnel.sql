@@ -2,7 +2,7 @@
 -- funnel window (window_days after their first step) has ended by the data horizon; a user counts
 -- at a step when they reached it in order and inside the window (see int_user_onboarding_steps).
 -- Times to convert are in hours, from the previous step and from the first step.
-{%- set steps = onboarding_funnel()['steps'] %}
+{%- set funnel = onboarding_funnel() %}
 with steps_reached as (
     select * from {{ ref('int_user_onboarding_steps') }}
 ),
@@ -12,10 +12,7 @@ horizon as (
 ),
 
 step_names as (
-    {%- for step in steps %}
-    select {{ loop.index }} as step_number, {{ sql_string(step['step']) }} as step_name
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ onboarding_step_names() }}
 ),
 
 complete_funnels as (
@@ -25,7 +22,7 @@ complete_funnels as (
         {{ dbt.datediff('funnel_started_at', 'reached_at', 'second') }} / 3600.0 as hours_from_start
     from steps_reached
     cross join horizon
-    where {{ dbt.dateadd('day', onboarding_funnel()['window_days'], 'steps_reached.funnel_started_at') }}
+    where {{ dbt.dateadd('day', funnel['window_days'], 'steps_reached.funnel_started_at') }}
         <= horizon.horizon_at
 ),
 

@@ -31,10 +31,7 @@ horizon as (
 ),
 
 step_names as (
-    {%- for step in funnel_steps %}
-    select {{ loop.index }} as step_number, {{ sql_string(step['step']) }} as step_name
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ onboarding_step_names() }}
 ),
 
 usual_step_time as (
