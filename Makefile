@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME ?= $(CURDIR)
 export TZ := UTC
 
-.PHONY: install run test test-fast lint fix dev clean
+.PHONY: install run test test-fast test-spark lint fix dev clean
 
 install: $(STAMP)
 
@@ -31,6 +31,28 @@ test: install
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/python -m pytest
 
+## The same dbt project on Apache Spark (dbt-spark, local session; Java 17): a small generated company
+## is built by the DuckDB pipeline, its raw tables are loaded into Spark, `dbt build --target spark`
+## runs there, and every public mart must equal DuckDB's. Installs its own venv on first use.
+SPARK_VENV := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed-stamp
+SPARK_DIR := $(CURDIR)/.spark-check
+
+$(SPARK_STAMP): tests/spark/requirements.txt
+	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install --quiet -r tests/spark/requirements.txt
+	touch $(SPARK_STAMP)
+
+test-spark: install $(SPARK_STAMP)
+	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
+	SUBWH_LANDING_DIR=$(SPARK_DIR)/landing SUBWH_WAREHOUSE_DIR=$(SPARK_DIR)/warehouse DAGSTER_HOME=$(SPARK_DIR) \
+		$(BIN)/subwh generate --seed 5 --users 150 --days 120
+	SUBWH_LANDING_DIR=$(SPARK_DIR)/landing SUBWH_WAREHOUSE_DIR=$(SPARK_DIR)/warehouse DAGSTER_HOME=$(SPARK_DIR) \
+		$(BIN)/subwh run
+	cd $(SPARK_DIR) && $(CURDIR)/$(SPARK_VENV)/bin/python $(CURDIR)/tests/spark/compare_engines.py \
+		--warehouse-dir $(SPARK_DIR)/warehouse --work-dir $(SPARK_DIR)/spark
+
 ## Skip the slow end-to-end cases while iterating.
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
@@ -48,4 +70,4 @@ dev: install
 	$(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 clean:
-	rm -rf warehouse .dagster dbt_project/target dbt_project/logs
+	rm -rf warehouse .dagster dbt_project/target dbt_project/logs .spark-check

@@ -33,6 +33,18 @@
     unnest(json_extract({{ column }}, '{{ path }}[*]'))
 {%- endmacro %}
 
+{#- The text of one element produced by json_array_elements when it is a string (an id): DuckDB yields
+    JSON values ('"di_1"'), Spark's from_json(array<string>) yields the bare text (di_1). -#}
+{% macro json_element_text(element) -%}
+    {{ return(adapter.dispatch('json_element_text', 'subscription_warehouse')(element)) }}
+{%- endmacro %}
+{% macro default__json_element_text(element) -%}
+    {{ element }}
+{%- endmacro %}
+{% macro duckdb__json_element_text(element) -%}
+    json_extract_string({{ element }}, '$')
+{%- endmacro %}
+
 {#- True when the value at `path` is a JSON object (an expanded Stripe object, not an id string). -#}
 {% macro json_is_object(column) -%}
     {{ return(adapter.dispatch('json_is_object', 'subscription_warehouse')(column)) }}

@@ -147,7 +147,7 @@ final as (
         activity.active_users_previous_30_days,
         seats.seats,
         coalesce(payment_failures.payment_failures_last_90_days, 0) as payment_failures_last_90_days,
-        {{ dbt.datediff('labelled.first_paid_month', 'labelled.month', 'month') }} + 1 as months_paying,
+        cast({{ dbt.datediff('labelled.first_paid_month', 'labelled.month', 'month') }} + 1 as bigint) as months_paying,
         case when activity.is_activated then 'activated' else 'not_activated' end as activation_bucket,
         case
             when activity.active_users_last_30_days = 0 then 'inactive'

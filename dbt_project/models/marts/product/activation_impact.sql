@@ -129,11 +129,11 @@ final as (
         {%- for name in outcome_names.values() %}
         cast({{ name }}_did - {{ name }}_did_not as decimal(18, 6)) as {{ name }}_lift,
         {%- endfor %}
-        rank() over (
+        cast(rank() over (
             partition by candidate_type
             order by case when retention_day_30_did - retention_day_30_did_not is null then 1 else 0 end,
                 retention_day_30_did - retention_day_30_did_not desc
-        ) as rank_by_retention_lift
+        ) as bigint) as rank_by_retention_lift
     from rates
 )
 

@@ -42,7 +42,8 @@ aggregated as (
             as users_activated_early,
         count(case when is_activation_window_complete and is_onboarding_completed then 1 end)
             as users_onboarding_completed,
-        {{ median('hours_to_value') }} as median_hours_to_value
+        -- in hundredths of an hour (integers), so the middle of two values is exact on every engine
+        {{ median('cast(hours_to_value * 100 as bigint)') }} as median_hundredths_to_value
     from users_by_dimension
     group by cohort_grain, cohort_start, dimension, dimension_value
 ),
@@ -61,7 +62,7 @@ final as (
         {{ safe_ratio('users_activated', 'users_window_complete') }} as activation_rate,
         {{ safe_ratio('users_activated_early', 'users_window_complete') }} as early_activation_rate,
         {{ safe_ratio('users_onboarding_completed', 'users_window_complete') }} as onboarding_completion_rate,
-        cast(median_hours_to_value as decimal(12, 2)) as median_hours_to_value
+        cast(round(median_hundredths_to_value, 0) / 100 as decimal(12, 2)) as median_hours_to_value
     from aggregated
 )
 

@@ -92,7 +92,7 @@ flagged as (
         next_step.step_name as next_onboarding_step,
         trials_ending.trial_end_at,
         horizon.horizon_at as as_of_at,
-        {{ dbt.datediff('users.signup_date', 'horizon.horizon_date', 'day') }} as days_since_signup,
+        cast({{ dbt.datediff('users.signup_date', 'horizon.horizon_date', 'day') }} as bigint) as days_since_signup,
         cast(round({{ dbt.datediff('furthest_step.reached_at', 'horizon.horizon_at', 'second') }} / 3600.0, 2)
             as decimal(12, 2)) as hours_at_step,
         trials_ending.customer_id is not null and accounts_activated.account_id is null

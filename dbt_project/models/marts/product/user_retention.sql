@@ -29,7 +29,7 @@ periods as (
     {%- for unit, spec in units.items() %}
     select
         '{{ unit }}' as period_unit,
-        generated_number - 1 as period_number,
+        cast(generated_number - 1 as bigint) as period_number,
         (generated_number - 1) * {{ spec[0] }} as first_day,
         (generated_number - 1) * {{ spec[0] }} + {{ spec[0] - 1 }} as last_day
     from numbers
@@ -90,7 +90,7 @@ active_periods as (
         user_id,
         '{{ unit }}' as period_unit,
         {{ spec[0] }} as period_days,
-        {{ integer_divide('days_since_signup', spec[0]) }} as period_number
+        cast({{ integer_divide('days_since_signup', spec[0]) }} as bigint) as period_number
     from active_days
     where days_since_signup between 0 and {{ (spec[1] + 1) * spec[0] - 1 }}
     {% if not loop.last %}union all{% endif %}

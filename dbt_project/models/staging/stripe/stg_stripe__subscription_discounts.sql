@@ -17,7 +17,7 @@ from_list as (
         subscription_id,
         case
             when {{ json_is_object('discount') }} then {{ json_str('discount', '$.id') }}
-            else {{ json_str('discount', '$') }}
+            else {{ json_element_text('discount') }}
         end as discount_id
     from listed
 ),
