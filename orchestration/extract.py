@@ -42,7 +42,9 @@ SOURCES = {
         name="segment",
         id_path="$.messageId",
         type_path="$.type",
-        time_check_sql="try_cast(doc->>'$.timestamp' as timestamptz) is not null",
+        # Segment sets receivedAt on every call; a call sent without `timestamp` happened when received
+        time_check_sql="coalesce(try_cast(doc->>'$.timestamp' as timestamptz), "
+        "try_cast(doc->>'$.receivedAt' as timestamptz)) is not null",
     ),
 }
 

@@ -90,3 +90,23 @@ def test_a_symlink_out_of_the_landing_zone_is_refused(tmp_path, con):
     (landing / "stripe" / "link.jsonl").symlink_to(outside)
     with pytest.raises(LandingPathError, match="outside the landing directory"):
         load_source(con, landing, "stripe", "load-1")
+
+
+def test_a_segment_call_without_timestamp_is_loaded_at_its_received_time(tmp_path, con):
+    """Server-side Segment libraries may omit `timestamp`; the collector always sets receivedAt."""
+    landing = tmp_path / "landing"
+    (landing / "segment").mkdir(parents=True)
+    call = {"type": "track", "event": "Signed Up", "userId": "u1", "receivedAt": "2024-06-01T09:14:04.001Z"}
+    lines = [
+        json.dumps(dict(call, messageId="m1")),
+        json.dumps(dict(call, messageId="m2", receivedAt=None)),
+    ]
+    (landing / "segment" / "day.jsonl").write_text("\n".join(lines) + "\n")
+
+    result = load_source(con, landing, "segment", "load-1")
+
+    assert (result.lines_read, result.lines_loaded, result.lines_quarantined) == (2, 1, 1)
+    assert con.execute("select event_id from raw.segment_events").fetchall() == [("m1",)]
+    assert con.execute("select line_number, reason from raw.quarantine_segment_events").fetchall() == [
+        (2, "missing or unparsable time field")
+    ]
