@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.dbt import dbt_resource, warehouse_dbt_assets
 from orchestration.extract_assets import extract_assets, extract_checks
 from orchestration.publish_assets import published_marts
+from orchestration.raw_quality_checks import raw_quality_checks
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings, load_settings, prepare_environment
 
@@ -27,7 +28,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*extract_assets, warehouse_dbt_assets, published_marts],
-        asset_checks=extract_checks,
+        asset_checks=[*extract_checks, *raw_quality_checks],
         jobs=[everything_job],
         schedules=[daily_schedule],
         resources={

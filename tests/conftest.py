@@ -36,7 +36,8 @@ PRODUCT_MARTS = {
     "customer_health",
     "customer_health_evaluation",
 }
-ALL_MARTS = REVENUE_MARTS | PRODUCT_MARTS
+QUALITY_MARTS = {"data_quality_summary"}
+ALL_MARTS = REVENUE_MARTS | PRODUCT_MARTS | QUALITY_MARTS
 
 
 @pytest.fixture

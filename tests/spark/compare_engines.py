@@ -22,7 +22,13 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-RAW_TABLES = ("stripe_events", "segment_events")
+RAW_TABLES = (
+    "stripe_events",
+    "segment_events",
+    "load_manifest",
+    "quarantine_stripe_events",
+    "quarantine_segment_events",
+)
 
 
 def spark_session(work_dir: Path):

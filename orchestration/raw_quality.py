@@ -1,0 +1,250 @@
+"""Great Expectations suites on the raw data that has not been published yet.
+
+The batch a suite validates is every raw row whose load has not been accepted: a load is accepted
+when a run that contained it published (orchestration/publish_assets.py). So a batch that fails keeps
+failing, and keeps blocking publication, until the cause is fixed: the next run cannot slip it
+through by validating only its own new files.
+
+Rows are pulled from DuckDB into a pandas frame (GX's SQL path does not work with DuckDB) with the
+fields the expectations need already extracted; `source_file` and `line_number` travel along so a
+failure names the lines. Thresholds live in orchestration/quality.yml.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from orchestration.settings import SEEDS_DIR
+
+CONFIG_PATH = Path(__file__).with_name("quality.yml")
+AMOUNT_FIELDS = ("amount", "amount_due", "amount_paid", "amount_remaining", "subtotal", "total", "unit_amount")
+SEGMENT_CALL_TYPES = ("track", "identify", "group", "alias", "page", "screen")
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    earliest_event: datetime
+    future_tolerance_hours: int
+    volume_trailing_days: int
+    volume_min_ratio: float
+    volume_max_ratio: float
+    sample_size: int
+    known_stripe_event_types: tuple[str, ...]
+
+
+def load_config(path: Path = CONFIG_PATH) -> QualityConfig:
+    raw = yaml.safe_load(path.read_text())
+    return QualityConfig(
+        earliest_event=datetime.fromisoformat(str(raw["earliest_event"])).replace(tzinfo=UTC),
+        future_tolerance_hours=int(raw["future_tolerance_hours"]),
+        volume_trailing_days=int(raw["volume"]["trailing_days"]),
+        volume_min_ratio=float(raw["volume"]["min_ratio"]),
+        volume_max_ratio=float(raw["volume"]["max_ratio"]),
+        sample_size=int(raw["sample_size"]),
+        known_stripe_event_types=tuple(raw["known_stripe_event_types"]),
+    )
+
+
+@dataclass
+class Finding:
+    """One expectation's outcome on the batch."""
+
+    expectation: str
+    column: str
+    passed: bool
+    blocking: bool
+    unexpected_count: int = 0
+    rows: int = 0
+    sample: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = "; ".join(self.sample)
+        return f"{self.expectation}({self.column}): {self.unexpected_count} of {self.rows} rows" + (
+            f", e.g. {where}" if where else ""
+        )
+
+
+def ensure_acceptance_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create table if not exists raw.accepted_loads (load_id varchar primary key, accepted_at timestamptz not null)"
+    )
+
+
+def accept_pending_loads(con: duckdb.DuckDBPyConnection, accepted_at: datetime) -> int:
+    """Mark every load present in the raw tables as accepted (called once a run has published)."""
+    ensure_acceptance_table(con)
+    before = con.execute("select count(*) from raw.accepted_loads").fetchone()[0]
+    con.execute(
+        """
+        insert into raw.accepted_loads
+        select distinct load_id, ?::timestamptz from raw.load_manifest
+        where load_id not in (select load_id from raw.accepted_loads)""",
+        [accepted_at],
+    )
+    return con.execute("select count(*) from raw.accepted_loads").fetchone()[0] - before
+
+
+def _pending(source: str) -> str:
+    return f"""
+        from raw.{source}_events as events
+        where events.load_id not in (select load_id from raw.accepted_loads)"""
+
+
+def pending_batch(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+    """The unaccepted raw rows of `source`, with the fields the suite checks."""
+    ensure_acceptance_table(con)
+    if source == "stripe":
+        amount_checks = " ".join(
+            f"when json_type(payload, '$.data.object.{name}') not in ('UBIGINT', 'BIGINT', 'NULL') then '{name}'"
+            for name in AMOUNT_FIELDS
+        )
+        sql = f"""
+            select
+                event_id, source_file, line_number,
+                payload->>'$.type' as event_type,
+                to_timestamp(try_cast(payload->>'$.created' as bigint)) as occurred_at,
+                lower(payload->>'$.data.object.currency') as currency,
+                case {amount_checks} end as non_integer_amount_field
+            {_pending(source)}"""
+    else:
+        sql = f"""
+            select
+                event_id, source_file, line_number,
+                payload->>'$.type' as call_type,
+                payload->>'$.event' as event_name,
+                coalesce(nullif(payload->>'$.userId', ''), nullif(payload->>'$.anonymousId', '')) is not null
+                    as has_identity,
+                coalesce(
+                    try_cast(payload->>'$.timestamp' as timestamptz),
+                    try_cast(payload->>'$.receivedAt' as timestamptz)
+                ) as occurred_at
+            {_pending(source)}"""
+    frame = con.execute(sql).df()
+    if "occurred_at" in frame:
+        frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    return frame
+
+
+def volume_ratio(con: duckdb.DuckDBPyConnection, source: str, trailing_days: int) -> float | None:
+    """Rows per loaded file in the pending batch / the same over the accepted history (last N days'
+    files); None without history. Daily files make this "today's volume vs the trailing days"."""
+    row = con.execute(
+        """
+        with files as (
+            select manifest.file_name, manifest.lines_loaded,
+                manifest.load_id in (select load_id from raw.accepted_loads) as accepted,
+                row_number() over (
+                    partition by manifest.load_id in (select load_id from raw.accepted_loads)
+                    order by manifest.file_name desc) as recency
+            from raw.load_manifest as manifest where manifest.source = ?
+        )
+        select
+            avg(case when not accepted then lines_loaded end),
+            avg(case when accepted and recency <= ? then lines_loaded end)
+        from files""",
+        [source, trailing_days],
+    ).fetchone()
+    pending, history = row
+    if pending is None or not history:
+        return None
+    return float(pending) / float(history)
+
+
+def known_currencies(seeds_dir: Path = SEEDS_DIR) -> list[str]:
+    with open(seeds_dir / "currencies.csv", newline="") as handle:
+        return sorted(row["currency_code"] for row in csv.DictReader(handle))
+
+
+def known_event_names(seeds_dir: Path = SEEDS_DIR) -> list[str]:
+    with open(seeds_dir / "event_taxonomy.csv", newline="") as handle:
+        return sorted(row["event_name"] for row in csv.DictReader(handle))
+
+
+def _expectations(source: str, config: QualityConfig, now: datetime) -> list[tuple[object, bool]]:
+    """(GX expectation, blocking) pairs for a source."""
+    import great_expectations as gx
+
+    latest = pd.Timestamp(now) + pd.Timedelta(hours=config.future_tolerance_hours)
+    earliest = pd.Timestamp(config.earliest_event)
+    common = [
+        (gx.expectations.ExpectColumnValuesToNotBeNull(column="event_id"), True),
+        (gx.expectations.ExpectColumnValuesToNotBeNull(column="occurred_at"), True),
+        (
+            gx.expectations.ExpectColumnValuesToBeBetween(column="occurred_at", min_value=earliest, max_value=latest),
+            True,
+        ),
+    ]
+    if source == "stripe":
+        return common + [
+            (gx.expectations.ExpectColumnValuesToMatchRegex(column="event_type", regex=r"^[a-z_]+(\.[a-z_]+)+$"), True),
+            (gx.expectations.ExpectColumnValuesToBeInSet(column="currency", value_set=known_currencies()), True),
+            (gx.expectations.ExpectColumnValuesToBeNull(column="non_integer_amount_field"), True),
+            (
+                gx.expectations.ExpectColumnValuesToBeInSet(
+                    column="event_type", value_set=list(config.known_stripe_event_types)
+                ),
+                False,
+            ),
+        ]
+    return common + [
+        (gx.expectations.ExpectColumnValuesToBeInSet(column="call_type", value_set=list(SEGMENT_CALL_TYPES)), True),
+        (gx.expectations.ExpectColumnValuesToBeInSet(column="has_identity", value_set=[True]), True),
+        (gx.expectations.ExpectColumnValuesToBeInSet(column="event_name", value_set=known_event_names()), False),
+    ]
+
+
+def _shown(value) -> str:
+    """A failing value as a reader wants it in a message: Python literals, ISO timestamps."""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return repr(value)
+
+
+def validate_batch(frame: pd.DataFrame, source: str, config: QualityConfig, now: datetime) -> list[Finding]:
+    """Run the source's suite on `frame` (an ephemeral GX context, pandas)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    batch = (
+        context.data_sources.add_pandas(f"{source}_raw")
+        .add_dataframe_asset("pending")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    findings = []
+    for expectation, blocking in _expectations(source, config, now):
+        result = batch.validate(expectation, result_format="COMPLETE")
+        details = result.result or {}
+        indices = details.get("unexpected_index_list") or []
+        column = expectation.column
+        sample = [
+            f"{frame.at[i, 'source_file']}:{frame.at[i, 'line_number']} {column}={_shown(frame.at[i, column])}"
+            for i in indices[: config.sample_size]
+        ]
+        findings.append(
+            Finding(
+                expectation=re.sub(r"^expect_column_", "", expectation.expectation_type),
+                column=expectation.column,
+                passed=bool(result.success),
+                blocking=blocking,
+                unexpected_count=int(details.get("unexpected_count") or 0),
+                rows=len(frame),
+                sample=sample,
+            )
+        )
+    return findings
