@@ -39,11 +39,11 @@ final as (
     select
         usd_rates.currency_code,
         usd_rates.month,
-        '{{ var("reporting_currency") }}' as reporting_currency_code,
+        '{{ reporting_currency() }}' as reporting_currency_code,
         cast(round(usd_rates.usd_per_unit / reporting.usd_per_unit, 8) as decimal(18, 8)) as rate_to_reporting
     from usd_rates
     inner join usd_rates as reporting
-        on reporting.currency_code = '{{ var("reporting_currency") }}'
+        on reporting.currency_code = '{{ reporting_currency() }}'
         and reporting.month = usd_rates.month
 )
 

@@ -40,7 +40,7 @@ candidates as (
     select
         'milestone' as candidate_type,
         'activated_early' as candidate,
-        {{ ((var('early_activation_hours') | int) + 23) // 24 }} as window_days
+        {{ ((positive_int(var('early_activation_hours'), 'early_activation_hours') | int) + 23) // 24 }} as window_days
 ),
 
 events_done as (

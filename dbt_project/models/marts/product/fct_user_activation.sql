@@ -198,7 +198,7 @@ final as (
         cast(round(cast({{ dbt.datediff('signed_up_at', 'activated_at', 'second') }} as double) / 3600, 2)
             as decimal(12, 2)) as hours_to_value,
         coalesce(
-            activated_at < {{ dbt.dateadd('hour', var('early_activation_hours') | int, 'signed_up_at') }}, false
+            activated_at < {{ dbt.dateadd('hour', positive_int(var('early_activation_hours'), 'early_activation_hours'), 'signed_up_at') }}, false
         ) as is_activated_early,
         activation_window_ends_at,
         activation_window_ends_at <= horizon_at as is_activation_window_complete,

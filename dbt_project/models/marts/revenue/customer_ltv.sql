@@ -3,7 +3,7 @@
 -- customers churned in the window / the sum of customers paying at the start of each of its months).
 -- NULL until the window is full, and when nobody churned in it (LTV is then unbounded, not infinite).
 -- Revenue LTV, before gross margin.
-{% set window_months = var('ltv_churn_window_months') | int %}
+{% set window_months = positive_int(var('ltv_churn_window_months'), 'ltv_churn_window_months') | int %}
 with movements as (
     select * from {{ ref('mrr_movements') }}
 ),
