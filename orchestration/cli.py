@@ -93,6 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     summary = run_everything(settings)
     print(f"\n{summary.line()}  [{time.perf_counter() - started:.0f}s]")
+    for detail in summary.failure_details[:10]:
+        print(f"  failed: {detail}", file=sys.stderr)
     if summary.error and not summary.published:
         print(f"first failure: {summary.error}", file=sys.stderr)
     return 0 if summary.success and summary.published else 1

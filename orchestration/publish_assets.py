@@ -14,7 +14,8 @@ MARTS = mart_model_names()
 
 
 def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
-    """Error-severity checks that failed in this run (dbt tests and our own checks)."""
+    """Error-severity checks that failed in this run (dbt tests and our own checks), each with how
+    many rows failed and where to look when the check says."""
     records = context.instance.get_records_for_run(
         run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
     ).records
@@ -22,8 +23,22 @@ def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{check_detail(evaluation)}")
     return sorted(failed)
+
+
+def check_detail(evaluation) -> str:
+    """(N rows failed; e.g. file:line ...) for a failed check, from its metadata."""
+    metadata = evaluation.metadata or {}
+    count = metadata.get("dagster_dbt/failed_row_count") or metadata.get("expectations_failed")
+    parts = []
+    if count is not None:
+        unit = "expectations" if "expectations_failed" in metadata else "rows"
+        parts.append(f"{count.value} {unit} failed")
+    sample = metadata.get("failing_rows_sample")
+    if sample is not None and sample.value:
+        parts.append(f"e.g. {', '.join(sample.value[:3])}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 @dg.asset(
@@ -39,7 +54,8 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     if failed:
         raise dg.Failure(
             description=f"Not published: {len(failed)} blocking check(s) failed; the previous serving copy "
-            f"is untouched. Failed: {', '.join(failed[:10])}",
+            f"is untouched. Failed: {', '.join(failed[:10])}. Failing dbt rows: `dbt test --select <test> "
+            "--store-failures` from dbt_project/; raw lines: raw.quarantine_<source>_events and the check's metadata.",
             metadata={"failed_checks": failed},
         )
     warehouse_dir = warehouse.warehouse_path.parent

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.definitions import JOB_NAME, build_definitions
+from orchestration.publish_assets import check_detail
 from orchestration.settings import Settings
 
 
@@ -15,6 +16,7 @@ class RunSummary:
     published: bool
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
+    failure_details: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
     serving_path: Path | None = None
     error: str | None = None
@@ -41,6 +43,9 @@ def run_everything(settings: Settings, instance: dg.DagsterInstance | None = Non
                 summary.checks_passed += 1
             else:
                 summary.checks_failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+                summary.failure_details.append(
+                    f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{check_detail(evaluation)}"
+                )
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             if materialization.asset_key == dg.AssetKey(["serving", "published_marts"]):

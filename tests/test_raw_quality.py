@@ -118,6 +118,10 @@ def test_an_unknown_currency_blocks_publishing_until_dealt_with(settings):
         summary = run_everything(settings, instance=instance)
         assert not summary.published
         assert "raw/stripe_events:unpublished_rows_meet_expectations" in summary.checks_failed
+        assert (
+            "raw/stripe_events:unpublished_rows_meet_expectations (1 expectations failed; "
+            "e.g. stripe/stripe_events_2024-02-10.jsonl:1 currency='xyz')"
+        ) in summary.failure_details
         assert _digest(settings.serving_path) == before
     failures = [
         event.dagster_event.event_specific_data
