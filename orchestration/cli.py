@@ -32,6 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1), help="first day (YYYY-MM-DD)")
     gen.add_argument("--days", type=_positive_int, default=180)
     gen.add_argument("--out", type=Path, help="landing directory (default: SUBWH_LANDING_DIR)")
+    gen.add_argument(
+        "--inject",
+        action="append",
+        default=[],
+        metavar="KIND[=RATE]",
+        help="add a fault to the files (repeatable): duplicates, redelivered, conflicting_payload, late, "
+        "tz_offsets, malformed, bom, new_field, very_long, duplicate_file, unknown_currency, "
+        "future_timestamps, ancient_timestamps, missing_user_ids, type_change, renamed_field; RATE is the "
+        "share of lines (default 0.01)",
+    )
 
     run = commands.add_parser("run", help="load, transform, check and publish everything once")
     run.add_argument(
@@ -44,8 +54,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from orchestration.generator import GeneratorConfig, generate
+    from orchestration.generator.inject import apply_injections, parse_inject
     from orchestration.generator.simulate import EVENTS_PER_SIGNUP, stderr_progress
 
+    try:
+        for spec in args.inject:
+            parse_inject(spec)
+    except ValueError as exc:
+        print(f"subwh generate: {exc}", file=sys.stderr)
+        return 2
     out = args.out or load_settings().landing_dir
     users = args.users or (max(1, args.events // EVENTS_PER_SIGNUP) if args.events else 300)
     started = time.perf_counter()
@@ -59,6 +76,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
             progress=stderr_progress,
         )
     )
+    if args.inject:
+        injected = apply_injections(out.resolve(), args.inject, args.seed)
+        print("injected: " + ", ".join(f"{kind} {n:,} lines" for kind, n in injected.items()))
     events = params["realized"]["events"]
     print(
         f"wrote {sum(events.values()):,} events ({events['stripe']:,} Stripe, {events['segment']:,} Segment) "
@@ -82,7 +102,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         cmd_generate(
             argparse.Namespace(
-                seed=42, users=DEMO_USERS, events=None, start=date(2024, 1, 1), days=DEMO_DAYS, out=settings.landing_dir
+                seed=42,
+                users=DEMO_USERS,
+                events=None,
+                start=date(2024, 1, 1),
+                days=DEMO_DAYS,
+                out=settings.landing_dir,
+                inject=[],
             )
         )
     if args.full_refresh and settings.warehouse_path.exists():

@@ -39,6 +39,7 @@ class QualityConfig:
     volume_min_ratio: float
     volume_max_ratio: float
     sample_size: int
+    max_quarantine_rate: float
     known_stripe_event_types: tuple[str, ...]
 
 
@@ -51,6 +52,7 @@ def load_config(path: Path = CONFIG_PATH) -> QualityConfig:
         volume_min_ratio=float(raw["volume"]["min_ratio"]),
         volume_max_ratio=float(raw["volume"]["max_ratio"]),
         sample_size=int(raw["sample_size"]),
+        max_quarantine_rate=float(raw["max_quarantine_rate"]),
         known_stripe_event_types=tuple(raw["known_stripe_event_types"]),
     )
 
@@ -158,6 +160,34 @@ def volume_ratio(con: duckdb.DuckDBPyConnection, source: str, trailing_days: int
     if pending is None or not history:
         return None
     return float(pending) / float(history)
+
+
+def quarantine_finding(con: duckdb.DuckDBPyConnection, source: str, config: QualityConfig) -> Finding:
+    """Lines quarantined among the unpublished loads, against max_quarantine_rate: a few broken lines
+    are set aside and reported, a large share (a renamed field, a new format) stops publication."""
+    read, quarantined = con.execute(
+        """
+        select coalesce(sum(lines_read), 0), coalesce(sum(lines_quarantined), 0) from raw.load_manifest
+        where source = ? and load_id not in (select load_id from raw.accepted_loads)""",
+        [source],
+    ).fetchone()
+    reasons = con.execute(
+        f"""
+        select source_file || ':' || line_number || ' ' || reason
+        from raw.quarantine_{source}_events
+        where load_id not in (select load_id from raw.accepted_loads)
+        order by source_file, line_number limit ?""",
+        [config.sample_size],
+    ).fetchall()
+    return Finding(
+        expectation="quarantine_rate_at_most",
+        column=f"{config.max_quarantine_rate:g}",
+        passed=read == 0 or quarantined / read <= config.max_quarantine_rate,
+        blocking=True,
+        unexpected_count=int(quarantined),
+        rows=int(read),
+        sample=[row[0] for row in reasons],
+    )
 
 
 def known_currencies(seeds_dir: Path = SEEDS_DIR) -> list[str]:

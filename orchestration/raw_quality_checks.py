@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration.extract import SOURCES
-from orchestration.raw_quality import load_config, pending_batch, validate_batch, volume_ratio
+from orchestration.raw_quality import load_config, pending_batch, quarantine_finding, validate_batch, volume_ratio
 from orchestration.resources import WarehouseResource
 
 
@@ -21,7 +21,8 @@ def _build_checks(source: str) -> list[dg.AssetChecksDefinition]:
                 asset=asset,
                 blocking=True,
                 description="Great Expectations suite on every raw row not yet published: ids, types, "
-                "timestamps in range, known currencies, integer amounts. A failure blocks the run.",
+                "timestamps in range, known currencies, integer amounts; and the share of quarantined lines. "
+                "A failure blocks the run.",
             ),
             dg.AssetCheckSpec(
                 name="unpublished_rows_reported",
@@ -37,7 +38,9 @@ def _build_checks(source: str) -> list[dg.AssetChecksDefinition]:
         with warehouse.connection() as con:
             frame = pending_batch(con, source)
             ratio = volume_ratio(con, source, config.volume_trailing_days)
+            quarantine = quarantine_finding(con, source, config)
         findings = validate_batch(frame, source, config, datetime.now(UTC)) if len(frame) else []
+        findings.append(quarantine)
         blocking = [f for f in findings if f.blocking]
         reported = [f for f in findings if not f.blocking]
         failed = [f for f in blocking if not f.passed]
