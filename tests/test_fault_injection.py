@@ -40,8 +40,8 @@ def _mart_digests(settings: Settings) -> dict:
 def _lines_in_files(settings: Settings, source: str) -> int:
     """Lines of every distinct landing file (a file dropped twice counts once: it is loaded once)."""
     seen, total = set(), 0
-    for path in sorted((settings.landing_dir / source).glob("*.jsonl.gz")):
-        data = gzip.decompress(path.read_bytes())
+    for path in sorted((settings.landing_dir / source).glob("*.jsonl*")):
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         if data not in seen:
             seen.add(data)
             total += data.count(b"\n")
@@ -101,4 +101,46 @@ def test_a_fault_the_gates_catch_is_never_published(tmp_path, kind):
         assert not settings.serving_path.exists()
         gate = [d for d in summary.failure_details if "unpublished_rows_meet_expectations" in d]
         assert gate and ".jsonl.gz:" in gate[0], summary.failure_details
+    _nothing_lost(settings)
+
+
+def test_a_run_under_another_timezone_publishes_the_same_marts(clean, tmp_path, monkeypatch):
+    """Every connection pins UTC, so a machine set to Los Angeles time builds the same marts."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        settings = _company(tmp_path, [])
+        assert run_everything(settings, instance=dg.DagsterInstance.ephemeral()).published
+        digests = _mart_digests(settings)
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+    assert {t: d for t, d in digests.items() if t != "data_quality_summary"} == {
+        t: d for t, d in clean.items() if t != "data_quality_summary"
+    }
+
+
+def test_a_failing_dbt_test_blocks_publishing_and_keeps_the_previous_copy(tmp_path):
+    """A price of a type the marts do not know passes the raw gate but fails dim_plans' accepted_values
+    test: the run does not publish, names the test, and the serving copy stays byte for byte."""
+    import hashlib
+    import json
+
+    settings = _company(tmp_path, [])
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_everything(settings, instance=instance).published
+    before = hashlib.sha256(settings.serving_path.read_bytes()).hexdigest()
+    price = {"id": "price_odd", "object": "price", "type": "metered_custom", "currency": "usd", "unit_amount": 100,
+             "product": "prod_team", "active": True, "created": 1706000000}  # fmt: skip
+    event = {"id": "evt_odd_price", "object": "event", "type": "price.created", "created": 1706000000,
+             "api_version": "2024-06-20", "data": {"object": price}}  # fmt: skip
+    (settings.landing_dir / "stripe" / "stripe_events_2024-01-23.extra.jsonl").write_text(json.dumps(event) + "\n")
+
+    summary = run_everything(settings, instance=instance)
+
+    assert not summary.published
+    assert any("dim_plans" in check and "accepted_values" in check for check in summary.checks_failed)
+    assert hashlib.sha256(settings.serving_path.read_bytes()).hexdigest() == before
     _nothing_lost(settings)
