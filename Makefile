@@ -47,7 +47,7 @@ $(SPARK_STAMP): tests/spark/requirements.txt
 test-spark: install $(SPARK_STAMP)
 	rm -rf $(SPARK_DIR) && mkdir -p $(SPARK_DIR)
 	SUBWH_LANDING_DIR=$(SPARK_DIR)/landing SUBWH_WAREHOUSE_DIR=$(SPARK_DIR)/warehouse DAGSTER_HOME=$(SPARK_DIR) \
-		$(BIN)/subwh generate --seed 5 --users 150 --days 120
+		$(BIN)/subwh generate --seed 5 --users 150 --days 120 --inject duplicates --inject redelivered --inject malformed
 	SUBWH_LANDING_DIR=$(SPARK_DIR)/landing SUBWH_WAREHOUSE_DIR=$(SPARK_DIR)/warehouse DAGSTER_HOME=$(SPARK_DIR) \
 		$(BIN)/subwh run
 	cd $(SPARK_DIR) && $(CURDIR)/$(SPARK_VENV)/bin/python $(CURDIR)/tests/spark/compare_engines.py \
