@@ -80,10 +80,8 @@ first_subscription as (
         subscriptions.has_trial,
         subscriptions.trial_end_at,
         case
-            when not subscriptions.has_trial then null
-            when subscriptions.trial_converted_at is not null then 'converted'
-            when subscriptions.status in ('canceled', 'incomplete_expired', 'unpaid') then 'not_converted'
-            else 'in_progress'
+            when subscriptions.has_trial
+                then {{ trial_outcome('subscriptions.trial_converted_at', 'subscriptions.status') }}
         end as trial_outcome,
         plans.product_name as first_plan,
         row_number() over (

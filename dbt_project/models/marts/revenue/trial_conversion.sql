@@ -16,11 +16,7 @@ trials as (
         'trial' as conversion_path,
         trial_started_at as started_at,
         trial_converted_at as converted_at,
-        case
-            when trial_converted_at is not null then 'converted'
-            when status in ('canceled', 'incomplete_expired', 'unpaid') then 'not_converted'
-            else 'in_progress'
-        end as outcome
+        {{ trial_outcome('trial_converted_at', 'status') }} as outcome
     from subscriptions
     where has_trial
 ),
