@@ -111,13 +111,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 inject=[],
             )
         )
-    if args.full_refresh and settings.warehouse_path.exists():
-        print(f"full refresh: removing {settings.warehouse_path}", flush=True)
-        settings.warehouse_path.unlink()
+    from orchestration.run_lock import RunInProgressError
     from orchestration.runner import run_everything
 
     started = time.perf_counter()
-    summary = run_everything(settings)
+    try:
+        summary = run_everything(settings, full_refresh=args.full_refresh)
+    except RunInProgressError as exc:
+        print(f"subwh run: {exc}", file=sys.stderr)
+        return 1
     print(f"\n{summary.line()}  [{time.perf_counter() - started:.0f}s]")
     for detail in summary.failure_details[:10]:
         print(f"  failed: {detail}", file=sys.stderr)

@@ -7,7 +7,13 @@ import dagster as dg
 
 from orchestration.definitions import JOB_NAME, build_definitions
 from orchestration.publish_assets import check_detail
+from orchestration.run_lock import RunInProgressError, exclusive_run
 from orchestration.settings import Settings
+
+# Runs started by `subwh run` (in this process) carry this tag, so a later one can tell that a run
+# left STARTED in the instance was its own, killed before it could record the end.
+HEADLESS_TAG = {"subwh/launched_by": "subwh run"}
+IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
 @dataclass
@@ -30,11 +36,43 @@ class RunSummary:
         return f"NOT published{why} | {checks} | previous serving copy untouched: {self.serving_path}"
 
 
-def run_everything(settings: Settings, instance: dg.DagsterInstance | None = None) -> RunSummary:
-    defs = build_definitions(settings)
-    job = defs.resolve_job_def(JOB_NAME)
+def run_everything(
+    settings: Settings, instance: dg.DagsterInstance | None = None, full_refresh: bool = False
+) -> RunSummary:
+    """Materialize, check and publish everything once (`full_refresh`: from an empty working warehouse,
+    reloading every landing file). Refuses (RunInProgressError) while another run works on the same
+    warehouse: interleaved steps could publish marts another run built and never checked."""
     instance = instance or dg.DagsterInstance.get()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    with exclusive_run(settings.warehouse_dir):
+        _close_interrupted_runs(instance)
+        if full_refresh:
+            for path in (
+                settings.warehouse_path,
+                settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal"),
+            ):
+                if path.exists():
+                    print(f"full refresh: removing {path}", flush=True)
+                    path.unlink()
+        defs = build_definitions(settings)
+        job = defs.resolve_job_def(JOB_NAME)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags=HEADLESS_TAG)
+    return _summarize(result, settings)
+
+
+def _close_interrupted_runs(instance: dg.DagsterInstance) -> None:
+    """Holding the lock, no other `subwh run` is alive: one still marked in progress was killed, and is
+    recorded as failed. A run launched from the UI and still in progress makes this one wait its turn."""
+    for run in instance.get_runs(filters=dg.RunsFilter(job_name=JOB_NAME, statuses=IN_PROGRESS)):
+        if run.tags.get("subwh/launched_by") == HEADLESS_TAG["subwh/launched_by"]:
+            instance.report_run_failed(run, message="interrupted: the `subwh run` process ended before the run did")
+        else:
+            raise RunInProgressError(
+                f"Dagster run {run.run_id} ({run.status.value}) is in progress on this instance; "
+                "this run did nothing. Wait for it to finish, or cancel it in the UI, then run again."
+            )
+
+
+def _summarize(result: dg.ExecuteInProcessResult, settings: Settings) -> RunSummary:
     summary = RunSummary(success=result.success, published=False, serving_path=settings.serving_path)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

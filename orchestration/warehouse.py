@@ -1,7 +1,8 @@
-"""Opening the working warehouse: UTC, a memory limit, and retries while another writer holds it."""
+"""Opening the working warehouse: UTC, and retries while another process holds it."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -10,19 +11,37 @@ import duckdb
 LOCK_ERROR_MARKERS = ("Could not set lock", "Conflicting lock")
 
 
+class WarehouseLockedError(RuntimeError):
+    """The working warehouse stayed locked by another process through every retry."""
+
+
 def connect(
     path: Path | str, read_only: bool = False, attempts: int = 6, first_wait_seconds: float = 0.5
 ) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file; on a lock held by another process, retry with exponential backoff."""
-    wait = first_wait_seconds
+    """Open a DuckDB file; on a lock held by another process, retry with exponential backoff, then
+    fail with a message that names the holder and what to do."""
+    wait, waited = first_wait_seconds, 0.0
     for attempt in range(1, attempts + 1):
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             break
         except duckdb.IOException as exc:
-            if attempt == attempts or not any(m in str(exc) for m in LOCK_ERROR_MARKERS):
+            if not any(m in str(exc) for m in LOCK_ERROR_MARKERS):
                 raise
+            if attempt == attempts:
+                raise WarehouseLockedError(_locked_message(Path(path), str(exc), waited)) from exc
             time.sleep(wait)
+            waited += wait
             wait *= 2
     con.execute("set TimeZone = 'UTC'")
     return con
+
+
+def _locked_message(path: Path, duckdb_message: str, waited: float) -> str:
+    holder = re.search(r"held in (.+?) \(PID (\d+)\)", duckdb_message)
+    who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+    return (
+        f"{path} is locked by {who}; gave up after {waited:.0f}s of retries. The working warehouse is "
+        f"written by the pipeline only: BI tools and analysts read {path.with_name('serving.duckdb')} or "
+        f"the Parquet files in {path.with_name('marts')}. Close that process and run again."
+    )

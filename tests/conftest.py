@@ -2,6 +2,7 @@ from datetime import date
 
 import dagster as dg
 import pytest
+from run_helpers import company, mart_digests
 from stripe_fixtures import write_hand_computed
 
 from orchestration.generator import GeneratorConfig, generate
@@ -62,3 +63,12 @@ def published(tmp_path_factory):
     instance = dg.DagsterInstance.ephemeral()
     summary = run_everything(settings, instance=instance)
     return settings, params, summary, instance
+
+
+@pytest.fixture(scope="session")
+def clean_digests(tmp_path_factory) -> dict:
+    """Digests of the marts published from the fault suites' small company with no fault: what every
+    disturbed run must end up publishing."""
+    settings = company(tmp_path_factory.mktemp("clean"))
+    assert run_everything(settings, instance=dg.DagsterInstance.ephemeral()).published
+    return mart_digests(settings)

@@ -2,82 +2,31 @@
 loaded + quarantined), nothing bad published, a clear error where one is due (file and line named),
 and a rerun changes nothing."""
 
-import gzip
-from datetime import date
-
 import dagster as dg
 import duckdb
 import pytest
+from run_helpers import assert_nothing_lost, company, mart_digests
 
-from orchestration.extract import reconcile
-from orchestration.generator import GeneratorConfig, generate
-from orchestration.generator.inject import BLOCKING, HARMLESS, apply_injections
+from orchestration.generator.inject import BLOCKING, HARMLESS
 from orchestration.runner import run_everything
-from orchestration.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-SEED, USERS, DAYS = 4, 60, 40
 
-
-def _company(root, injections: list[str]) -> Settings:
-    settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
-    generate(GeneratorConfig(out_dir=settings.landing_dir, seed=SEED, users=USERS, start=date(2024, 1, 1), days=DAYS))
-    if injections:
-        apply_injections(settings.landing_dir, injections, SEED)
-    return settings
-
-
-def _mart_digests(settings: Settings) -> dict:
-    with duckdb.connect(str(settings.serving_path), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]  # fmt: skip
-        return {
-            t: con.execute(f"select count(*), sum(hash(x::varchar)) from marts.{t} as x").fetchone() for t in tables
-        }
-
-
-def _lines_in_files(settings: Settings, source: str) -> int:
-    """Lines of every distinct landing file (a file dropped twice counts once: it is loaded once)."""
-    seen, total = set(), 0
-    for path in sorted((settings.landing_dir / source).glob("*.jsonl*")):
-        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-        if data not in seen:
-            seen.add(data)
-            total += data.count(b"\n")
-    return total
-
-
-def _nothing_lost(settings: Settings) -> None:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        for source in ("stripe", "segment"):
-            assert reconcile(con, source) == []
-            loaded = con.execute(f"select count(*) from raw.{source}_events").fetchone()[0]
-            quarantined = con.execute(f"select count(*) from raw.quarantine_{source}_events").fetchone()[0]
-            assert loaded + quarantined == _lines_in_files(settings, source), source
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    settings = _company(tmp_path_factory.mktemp("clean"), [])
-    assert run_everything(settings, instance=dg.DagsterInstance.ephemeral()).published
-    return _mart_digests(settings)
-
-
-def test_harmless_noise_leaves_every_mart_as_without_it(clean, tmp_path):
+def test_harmless_noise_leaves_every_mart_as_without_it(clean_digests, tmp_path):
     """Duplicates, redeliveries days later, a conflicting second copy, late and shuffled lines, other
     timezone offsets, malformed lines of every kind, a BOM, new fields, a 1 MB line and a file dropped
     twice: every mart equals the clean run's; the broken lines are quarantined with their reasons."""
     injections = [f"{kind}=0.02" if kind != "very_long" else "very_long=0.002" for kind in HARMLESS]
-    settings = _company(tmp_path, injections)
+    settings = company(tmp_path, injections)
     instance = dg.DagsterInstance.ephemeral()
     summary = run_everything(settings, instance=instance)
     assert summary.published, summary.failure_details
-    noisy = _mart_digests(settings)
+    noisy = mart_digests(settings)
     assert {t: d for t, d in noisy.items() if t != "data_quality_summary"} == {
-        t: d for t, d in clean.items() if t != "data_quality_summary"
+        t: d for t, d in clean_digests.items() if t != "data_quality_summary"
     }
-    _nothing_lost(settings)
+    assert_nothing_lost(settings)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         reasons = dict(con.execute("select reason, count(*) from raw.quarantine_stripe_events group by 1").fetchall())
         repeats = con.execute("select sum(repeat_deliveries) from marts.data_quality_summary").fetchone()[0]
@@ -86,14 +35,14 @@ def test_harmless_noise_leaves_every_mart_as_without_it(clean, tmp_path):
     assert repeats > 0 and manifest == (0,)  # the same bytes under a new name are not loaded again
 
     run_everything(settings, instance=instance)
-    assert _mart_digests(settings) == noisy  # a rerun changes nothing
+    assert mart_digests(settings) == noisy  # a rerun changes nothing
 
 
 @pytest.mark.parametrize("kind", BLOCKING)
 def test_a_fault_the_gates_catch_is_never_published(tmp_path, kind):
     """The run stops before dbt with the failing check named and an example file:line; no serving copy
     is written; every line is loaded or quarantined; a second run is blocked the same way."""
-    settings = _company(tmp_path, [f"{kind}=0.05"])
+    settings = company(tmp_path, [f"{kind}=0.05"])
     instance = dg.DagsterInstance.ephemeral()
     for _ in range(2):
         summary = run_everything(settings, instance=instance)
@@ -101,24 +50,24 @@ def test_a_fault_the_gates_catch_is_never_published(tmp_path, kind):
         assert not settings.serving_path.exists()
         gate = [d for d in summary.failure_details if "unpublished_rows_meet_expectations" in d]
         assert gate and ".jsonl.gz:" in gate[0], summary.failure_details
-    _nothing_lost(settings)
+    assert_nothing_lost(settings)
 
 
-def test_a_run_under_another_timezone_publishes_the_same_marts(clean, tmp_path, monkeypatch):
+def test_a_run_under_another_timezone_publishes_the_same_marts(clean_digests, tmp_path, monkeypatch):
     """Every connection pins UTC, so a machine set to Los Angeles time builds the same marts."""
     import time
 
     monkeypatch.setenv("TZ", "America/Los_Angeles")
     time.tzset()
     try:
-        settings = _company(tmp_path, [])
+        settings = company(tmp_path, [])
         assert run_everything(settings, instance=dg.DagsterInstance.ephemeral()).published
-        digests = _mart_digests(settings)
+        digests = mart_digests(settings)
     finally:
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
     assert {t: d for t, d in digests.items() if t != "data_quality_summary"} == {
-        t: d for t, d in clean.items() if t != "data_quality_summary"
+        t: d for t, d in clean_digests.items() if t != "data_quality_summary"
     }
 
 
@@ -128,7 +77,7 @@ def test_a_failing_dbt_test_blocks_publishing_and_keeps_the_previous_copy(tmp_pa
     import hashlib
     import json
 
-    settings = _company(tmp_path, [])
+    settings = company(tmp_path, [])
     instance = dg.DagsterInstance.ephemeral()
     assert run_everything(settings, instance=instance).published
     before = hashlib.sha256(settings.serving_path.read_bytes()).hexdigest()
@@ -143,4 +92,4 @@ def test_a_failing_dbt_test_blocks_publishing_and_keeps_the_previous_copy(tmp_pa
     assert not summary.published
     assert any("dim_plans" in check and "accepted_values" in check for check in summary.checks_failed)
     assert hashlib.sha256(settings.serving_path.read_bytes()).hexdigest() == before
-    _nothing_lost(settings)
+    assert_nothing_lost(settings)
