@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KIND[=RATE]",
         help="add a fault to the files (repeatable): duplicates, redelivered, conflicting_payload, late, "
         "tz_offsets, malformed, bom, new_field, very_long, duplicate_file, unknown_currency, "
-        "future_timestamps, ancient_timestamps, missing_user_ids, type_change, renamed_field; RATE is the "
+        "future_timestamps, ancient_timestamps, missing_user_ids, type_change, renamed_field, refunds, "
+        "orphans; RATE is the "
         "share of lines (default 0.01)",
     )
 

@@ -93,3 +93,40 @@ def test_a_failing_dbt_test_blocks_publishing_and_keeps_the_previous_copy(tmp_pa
     assert any("dim_plans" in check and "accepted_values" in check for check in summary.checks_failed)
     assert hashlib.sha256(settings.serving_path.read_bytes()).hexdigest() == before
     assert_nothing_lost(settings)
+
+
+def test_refunds_credit_notes_and_orphans_are_kept_and_reported(clean_digests, tmp_path):
+    """Refunds and credit notes are staged and leave MRR alone (a refund is not churn). Invoices and
+    charges of a customer never seen are staged and counted as orphans without creating a customer or
+    MRR. Track calls from a user who never identified are counted as orphans and, by the activation
+    rules (a user is whoever sends calls), as users: only the product marts change."""
+    import json
+
+    from conftest import REVENUE_MARTS
+
+    settings = company(tmp_path, ["refunds=0.5", "orphans=0.02"])
+    injected = json.loads((settings.landing_dir / "generator_params.json").read_text())["injected"]
+    instance = dg.DagsterInstance.ephemeral()
+
+    summary = run_everything(settings, instance=instance)
+
+    assert summary.published, summary.failure_details
+    published = mart_digests(settings)
+    assert {t: published[t] for t in REVENUE_MARTS} == {t: clean_digests[t] for t in REVENUE_MARTS}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        one = lambda sql: con.execute(sql).fetchone()  # noqa: E731
+        refunds = one("select count(*), sum(amount_minor) from staging.stg_stripe__refunds")
+        notes = one("select count(*), sum(amount_minor) from staging.stg_stripe__credit_notes")
+        refunded = one("select count(*), sum(amount_refunded_minor) from staging.stg_stripe__charges "
+                       "where amount_refunded_minor > 0")  # fmt: skip
+        orphans = one("select sum(orphan_events) from marts.data_quality_summary")[0]
+        orphan_users = one("select count(*) from marts.fct_user_activation where user_id like 'usr_orphan_%'")[0]
+        users = one("select count(*) from marts.fct_user_activation")[0]
+        orphan_tracks = one("select count(*) from staging.stg_segment__events where user_id like 'usr_orphan_%'")[0]
+    assert refunds[0] == injected["refunds"] // 3 > 0  # three events per refunded charge
+    assert refunds == notes == refunded
+    assert orphans == injected["orphans"]
+    assert orphan_users == orphan_tracks and users == clean_digests["fct_user_activation"][0] + orphan_users
+    assert_nothing_lost(settings)
+    run_everything(settings, instance=instance)
+    assert mart_digests(settings) == published  # a rerun changes nothing

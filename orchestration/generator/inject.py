@@ -20,6 +20,11 @@ Faults the gates must catch (nothing of them may be published):
   missing_user_ids    Segment calls with neither userId nor anonymousId
   type_change         invoice amounts as strings ("1200")
   renamed_field       Stripe `created` renamed to `created_at`
+Events the warehouse keeps and reports (published; MRR and the customer marts unchanged):
+  refunds             a paid charge refunded 2 days later (charge.refunded, charge.refund.updated with the
+                      refund, credit_note.created for the invoice), in full or in part
+  orphans             an invoice paid with its charge by a customer and subscription never seen, and a
+                      Segment track call from a user who never signed up or identified
 """
 
 from __future__ import annotations
@@ -51,7 +56,8 @@ BLOCKING = (
     "type_change",
     "renamed_field",
 )
-KINDS = HARMLESS + BLOCKING
+RECORDED = ("refunds", "orphans")
+KINDS = HARMLESS + BLOCKING + RECORDED
 DEFAULT_RATE = 0.01
 MALFORMED_LINES = [b'{"id": "evt_truncated", "type": "x", "crea', b"not json at all", b"", b"\xff\xfe\xfa", b"[1, 2]"]
 
@@ -112,6 +118,8 @@ def inject(out_dir: Path, kind: str, rate: float, seed: int) -> int:
     source = "segment" if kind in ("tz_offsets", "missing_user_ids") else "stripe"
     landing = Landing(out_dir, source)
     touched = 0
+    if kind in RECORDED:
+        return _add_events(out_dir, kind, rate, rng)
     if kind == "duplicate_file":
         original = landing.files[len(landing.files) // 2]
         copy = original.with_name(original.name.replace("_events_", "_events_redropped_"))
@@ -169,6 +177,67 @@ def inject(out_dir: Path, kind: str, rate: float, seed: int) -> int:
         rng.shuffle(landing.lines[path])
     landing.save()
     return touched
+
+
+def _add_events(out_dir: Path, kind: str, rate: float, rng: random.Random) -> int:
+    """New events built from generated ones: refunds of paid charges, or orphans cloned from paid
+    invoices and track calls. Returns the events added."""
+    stripe = Landing(out_dir, "stripe")
+    added = 0
+    if kind == "refunds":
+        charges = _pick(stripe, rng, rate, lambda e: e.get("type") == "charge.succeeded")
+        for number, (path, _, event) in enumerate(charges, start=1):
+            charge = event["data"]["object"]
+            refunded = charge["amount"] if number % 2 else charge["amount"] // 2  # every other one in part
+            when = event["created"] + 2 * 86_400
+            refund = {
+                "id": f"re_injected_{number}", "object": "refund", "amount": refunded, "charge": charge["id"],
+                "created": when, "currency": charge["currency"], "payment_intent": None,
+                "reason": "requested_by_customer", "status": "succeeded",
+            }  # fmt: skip
+            credit_note = {
+                "id": f"cn_injected_{number}", "object": "credit_note", "amount": refunded, "created": when,
+                "currency": charge["currency"], "customer": charge["customer"], "invoice": charge["invoice"],
+                "number": f"CN-{number:04d}", "reason": "product_unsatisfactory", "refund": refund["id"],
+                "status": "issued", "type": "post_payment", "subtotal": refunded, "total": refunded,
+                "memo": None, "out_of_band_amount": None, "voided_at": None,
+            }  # fmt: skip
+            refunded_charge = dict(charge, amount_refunded=refunded, refunded=refunded == charge["amount"])
+            later = stripe.later(path, 2)
+            for event_type, obj in (
+                ("charge.refunded", refunded_charge),
+                ("charge.refund.updated", refund),
+                ("credit_note.created", credit_note),
+            ):
+                stripe.lines[later].append(_dump(_like(event, f"evt_injected_{obj['id']}", event_type, when, obj)))
+                added += 1
+    else:
+        paid = _pick(stripe, rng, rate, lambda e: e.get("type") in ("invoice.paid", "charge.succeeded"))
+        for number, (path, _, event) in enumerate(paid, start=1):
+            obj = dict(event["data"]["object"], id=f"{event['data']['object']['id']}_orphan_{number}",
+                       customer=f"cus_orphan_{number}")  # fmt: skip
+            subscription = f"sub_orphan_{number}"
+            if "subscription" in obj:
+                obj["subscription"] = subscription
+            if "parent" in obj:
+                details = {"subscription": subscription, "metadata": {}}
+                obj["parent"] = {"type": "subscription_details", "subscription_details": details}
+            stripe.lines[path].append(_dump(_like(event, f"evt_orphan_{number}", event["type"], event["created"], obj)))
+            added += 1
+        segment = Landing(out_dir, "segment")
+        in_product = lambda e: e.get("type") == "track" and e.get("event") != "Signed Up"  # noqa: E731
+        for number, (path, _, call) in enumerate(_pick(segment, rng, rate, in_product), start=1):
+            orphan = {k: v for k, v in call.items() if k != "anonymousId"}
+            segment.lines[path].append(_dump(dict(orphan, messageId=f"orphan-{number}", userId=f"usr_orphan_{number}")))
+            added += 1
+        segment.save()
+    stripe.save()
+    return added
+
+
+def _like(event: dict, event_id: str, event_type: str, created: int, obj: dict) -> dict:
+    """A Stripe event shaped like `event` (same API version) carrying `obj`."""
+    return dict(event, id=event_id, type=event_type, created=created, data={"object": obj})
 
 
 def _plus_two_hours(timestamp: str) -> str:

@@ -1,6 +1,7 @@
 -- grain: one row per source per extract run that loaded files. Lines read = loaded + quarantined, per
 -- run; the most frequent quarantine reason; and how many loaded rows were repeat deliveries of an id
--- already loaded (deduplicated by staging, not lost).
+-- already loaded (deduplicated by staging, not lost); how many pointed at a customer or user the
+-- warehouse has never seen (orphans: kept, reported).
 with loads as (
     select * from {{ ref('stg_raw__loads') }}
 ),
@@ -15,6 +16,10 @@ stripe_raw as (
 
 segment_raw as (
     select event_id, load_id, loaded_at from {{ source('raw', 'segment_events') }}
+),
+
+orphans as (
+    select * from {{ ref('int_orphan_events_identified') }}
 ),
 
 raw_rows as (
@@ -35,6 +40,12 @@ deliveries as (
 repeats as (
     select source, load_id, count(case when delivery_number > 1 then 1 end) as repeat_deliveries
     from deliveries
+    group by source, load_id
+),
+
+orphans_per_load as (
+    select source, load_id, count(*) as orphan_events
+    from orphans
     group by source, load_id
 ),
 
@@ -74,11 +85,14 @@ final as (
         {{ safe_ratio('per_load.lines_quarantined', 'per_load.lines_read') }} as quarantine_rate,
         reasons.reason as top_quarantine_reason,
         coalesce(reasons.lines, 0) as top_reason_lines,
-        coalesce(repeats.repeat_deliveries, 0) as repeat_deliveries
+        coalesce(repeats.repeat_deliveries, 0) as repeat_deliveries,
+        cast(coalesce(orphans_per_load.orphan_events, 0) as bigint) as orphan_events
     from per_load
     left join reasons
         on per_load.source = reasons.source and per_load.load_id = reasons.load_id and reasons.reason_rank = 1
     left join repeats on per_load.source = repeats.source and per_load.load_id = repeats.load_id
+    left join orphans_per_load
+        on per_load.source = orphans_per_load.source and per_load.load_id = orphans_per_load.load_id
 )
 
 select * from final

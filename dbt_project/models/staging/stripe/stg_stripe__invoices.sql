@@ -31,6 +31,9 @@ final as (
             0
         ) as tax_minor,
         cast({{ json_str('object', '$.total') }} as bigint) as total_minor,
+        {{ json_array_sum('object', '$.lines.data', 'amount') }} as lines_amount_minor,
+        coalesce({{ json_array_sum('object', '$.total_discount_amounts', 'amount') }}, 0) as discount_minor,
+        coalesce({{ json_str('object', '$.lines.has_more') }}, 'false') = 'false' as is_lines_list_complete,
         cast({{ json_str('object', '$.amount_due') }} as bigint) as amount_due_minor,
         cast({{ json_str('object', '$.amount_paid') }} as bigint) as amount_paid_minor,
         cast({{ json_str('object', '$.amount_remaining') }} as bigint) as amount_remaining_minor,
@@ -42,7 +45,9 @@ final as (
         {{ epoch_to_timestamp(json_str('object', '$.status_transitions.paid_at')) }} as paid_at,
         {{ epoch_to_timestamp(json_str('object', '$.status_transitions.finalized_at')) }} as finalized_at,
         {{ epoch_to_timestamp(json_str('object', '$.next_payment_attempt')) }} as next_payment_attempt_at,
-        created_at as updated_at
+        created_at as updated_at,
+        source_file,
+        line_number
     from ranked
     where recency_rank = 1
 )
