@@ -22,6 +22,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+sys.path.insert(0, str(PROJECT_ROOT))  # orchestration.pii (standard library only; not installed here)
 RAW_TABLES = (
     "stripe_events",
     "segment_events",
@@ -47,6 +48,14 @@ def spark_session(work_dir: Path):
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
+
+
+def register_functions(spark, warehouse_dir: Path) -> None:
+    """pii_hash(), the keyed hash the staging models call, with the DuckDB run's key: the key stays in
+    this process, out of the SQL (orchestration/pii.py)."""
+    from orchestration.pii import hash_key, keyed_hasher
+
+    spark.udf.register("pii_hash", keyed_hasher(hash_key(warehouse_dir)), "string")
 
 
 def load_raw(spark, warehouse_path: Path, work_dir: Path) -> dict[str, int]:
@@ -127,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["TZ"] = "UTC"
     args.work_dir.mkdir(parents=True, exist_ok=True)
     spark = spark_session(args.work_dir.resolve())
+    register_functions(spark, args.warehouse_dir)
     counts = load_raw(spark, args.warehouse_dir / "warehouse.duckdb", args.work_dir.resolve())
     print(f"spark: loaded raw tables {counts}")
     if not dbt_build_on_spark(args.work_dir.resolve()):

@@ -46,6 +46,7 @@ final as (
     select
         customer_ids.customer_id,
         customers.account_id,
+        customers.email_hash,
         coalesce(customers.currency_code, subscription_customers.currency_code) as currency_code,
         customers.country_code,
         coalesce(customers.created_at, subscription_customers.first_subscription_at) as created_at,

@@ -1,4 +1,5 @@
--- grain: one row per Segment identify call (messageId)
+-- grain: one row per Segment identify call (messageId). The email trait is kept only as a keyed hash
+-- (macros/hash_identifier.sql); the raw traits object, which carries it, is not passed on.
 with events as (
     select * from {{ ref('stg_segment__events') }}
     where call_type = 'identify'
@@ -10,13 +11,12 @@ final as (
         user_id,
         anonymous_id,
         occurred_at,
-        {{ json_str('traits', '$.email') }} as email,
+        {{ hash_identifier(json_str('traits', '$.email')) }} as email_hash,
         {{ json_str('traits', '$.role') }} as role,
         {{ json_str('traits', '$.company_size') }} as company_size,
         coalesce(
             {{ json_str('traits', '$.account_id') }}, {{ json_str('traits', '$.company.id') }}, context_group_id
         ) as account_id,
-        traits,
         loaded_at
     from events
 )

@@ -1,4 +1,5 @@
--- grain: one row per Stripe customer, its latest known state
+-- grain: one row per Stripe customer, its latest known state. Direct identifiers stop here: the email
+-- is kept only as a keyed hash (macros/hash_identifier.sql), the name is not carried.
 with events as (
     select * from {{ ref('stg_stripe__events') }}
     where object_type = 'customer'
@@ -18,8 +19,7 @@ ranked as (
 final as (
     select
         object_id as customer_id,
-        {{ json_str('object', '$.email') }} as email,
-        {{ json_str('object', '$.name') }} as customer_name,
+        {{ hash_identifier(json_str('object', '$.email')) }} as email_hash,
         lower({{ json_str('object', '$.currency') }}) as currency_code,
         {{ json_str('object', '$.address.country') }} as country_code,
         {{ json_str('object', '$.metadata.account_id') }} as account_id,
