@@ -33,20 +33,19 @@ def publish_marts(warehouse_path: Path, serving_path: Path, marts_dir: Path, mar
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.execute(f"attach '{warehouse_path}' as working (read_only)")
+        con.execute(f"attach {_quoted(warehouse_path)} as working (read_only)")
         con.execute("use working")
-        con.execute(f"attach '{tmp_serving}' as serving (storage_version '{SERVING_STORAGE_VERSION}')")
+        con.execute(f"attach {_quoted(tmp_serving)} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"create schema serving.{MART_SCHEMA}")
         for name in marts:
             con.execute(f"create table serving.{MART_SCHEMA}.{name} as select * from {MART_SCHEMA}.{name}")
             con.execute(
-                f"copy (select * from {MART_SCHEMA}.{name}) to '{new_parquet_dir / name}.parquet' "
+                f"copy (select * from {MART_SCHEMA}.{name}) to {_quoted(new_parquet_dir / f'{name}.parquet')} "
                 "(format parquet, compression zstd)"
             )
             if name in CSV_EXPORTS:
-                con.execute(
-                    f"copy (select * from {MART_SCHEMA}.{name}) to '{new_parquet_dir / name}.csv' (header true)"
-                )
+                csv_path = _quoted(new_parquet_dir / f"{name}.csv")
+                con.execute(f"copy (select * from {MART_SCHEMA}.{name}) to {csv_path} (header true)")
             counts[name] = con.execute(f"select count(*) from serving.{MART_SCHEMA}.{name}").fetchone()[0]
         con.execute("detach serving")
     except BaseException:
@@ -61,6 +60,11 @@ def publish_marts(warehouse_path: Path, serving_path: Path, marts_dir: Path, mar
         if old != new_parquet_dir:
             shutil.rmtree(old, ignore_errors=True)
     return counts
+
+
+def _quoted(path: Path) -> str:
+    """A path as an SQL string literal (a directory name may contain a quote)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _swap_symlink(link: Path, target: Path) -> None:

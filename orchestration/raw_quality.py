@@ -5,9 +5,11 @@ when a run that contained it published (orchestration/publish_assets.py). So a b
 failing, and keeps blocking publication, until the cause is fixed: the next run cannot slip it
 through by validating only its own new files.
 
-Rows are pulled from DuckDB into a pandas frame (GX's SQL path does not work with DuckDB) with the
+Rows are pulled from DuckDB into pandas frames (GX's SQL path does not work with DuckDB) with the
 fields the expectations need already extracted; `source_file` and `line_number` travel along so a
-failure names the lines. Thresholds live in orchestration/quality.yml.
+failure names the lines. A large batch (the first run of a long backfill) is validated in chunks of
+ROWS_PER_CHUNK rows, so memory stays bounded whatever the batch size, and the chunks' results are
+added up. Thresholds live in orchestration/quality.yml.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from orchestration.settings import SEEDS_DIR
 CONFIG_PATH = Path(__file__).with_name("quality.yml")
 AMOUNT_FIELDS = ("amount", "amount_due", "amount_paid", "amount_remaining", "subtotal", "total", "unit_amount")
 SEGMENT_CALL_TYPES = ("track", "identify", "group", "alias", "page", "screen")
+ROWS_PER_CHUNK = 500_000
+DUCKDB_VECTOR_ROWS = 2048  # DuckDB hands frames out in whole vectors of this many rows
 
 
 @dataclass(frozen=True)
@@ -103,8 +107,30 @@ def _pending(source: str) -> str:
 
 
 def pending_batch(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
-    """The unaccepted raw rows of `source`, with the fields the suite checks."""
+    """The unaccepted raw rows of `source`, with the fields the suite checks, in one frame."""
     ensure_acceptance_table(con)
+    return _with_timestamps(con.execute(_pending_sql(source)).df())
+
+
+def pending_chunks(con: duckdb.DuckDBPyConnection, source: str, rows_per_chunk: int = ROWS_PER_CHUNK):
+    """The same rows as pending_batch, as a series of frames of about `rows_per_chunk` rows."""
+    ensure_acceptance_table(con)
+    result = con.execute(_pending_sql(source))
+    vectors = max(1, rows_per_chunk // DUCKDB_VECTOR_ROWS)
+    while True:
+        frame = result.fetch_df_chunk(vectors)
+        if frame.empty:
+            return
+        yield _with_timestamps(frame.reset_index(drop=True))
+
+
+def _with_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    if "occurred_at" in frame:
+        frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    return frame
+
+
+def _pending_sql(source: str) -> str:
     if source == "stripe":
         amount_checks = " ".join(
             f"when json_type(payload, '$.data.object.{name}') not in ('UBIGINT', 'BIGINT', 'NULL') then '{name}'"
@@ -131,10 +157,7 @@ def pending_batch(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
                     try_cast(payload->>'$.receivedAt' as timestamptz)
                 ) as occurred_at
             {_pending(source)}"""
-    frame = con.execute(sql).df()
-    if "occurred_at" in frame:
-        frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
-    return frame
+    return sql + "\n        order by events.source_file, events.line_number"
 
 
 def volume_ratio(con: duckdb.DuckDBPyConnection, source: str, trailing_days: int) -> float | None:
@@ -278,3 +301,28 @@ def validate_batch(frame: pd.DataFrame, source: str, config: QualityConfig, now:
             )
         )
     return findings
+
+
+def validate_pending(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    config: QualityConfig,
+    now: datetime,
+    rows_per_chunk: int = ROWS_PER_CHUNK,
+) -> tuple[list[Finding], int]:
+    """Run the suite over every unaccepted row, chunk by chunk; (findings added up, rows checked).
+    An expectation passes when it passed on every chunk; samples are the first failing lines."""
+    merged: list[Finding] = []
+    rows = 0
+    for frame in pending_chunks(con, source, rows_per_chunk):
+        rows += len(frame)
+        findings = validate_batch(frame, source, config, now)
+        if not merged:
+            merged = findings
+            continue
+        for total, chunk in zip(merged, findings, strict=True):
+            total.passed = total.passed and chunk.passed
+            total.unexpected_count += chunk.unexpected_count
+            total.rows += chunk.rows
+            total.sample = (total.sample + chunk.sample)[: config.sample_size]
+    return merged, rows

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from orchestration.extract import SOURCES
-from orchestration.raw_quality import load_config, pending_batch, quarantine_finding, validate_batch, volume_ratio
+from orchestration.raw_quality import load_config, quarantine_finding, validate_pending, volume_ratio
 from orchestration.resources import WarehouseResource
 
 
@@ -36,11 +36,9 @@ def _build_checks(source: str) -> list[dg.AssetChecksDefinition]:
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         config = load_config()
         with warehouse.connection() as con:
-            frame = pending_batch(con, source)
+            findings, rows_checked = validate_pending(con, source, config, datetime.now(UTC))
             ratio = volume_ratio(con, source, config.volume_trailing_days)
-            quarantine = quarantine_finding(con, source, config)
-        findings = validate_batch(frame, source, config, datetime.now(UTC)) if len(frame) else []
-        findings.append(quarantine)
+            findings.append(quarantine_finding(con, source, config))
         blocking = [f for f in findings if f.blocking]
         reported = [f for f in findings if not f.blocking]
         failed = [f for f in blocking if not f.passed]
@@ -53,7 +51,7 @@ def _build_checks(source: str) -> list[dg.AssetChecksDefinition]:
             severity=dg.AssetCheckSeverity.ERROR,
             description="; ".join(f.describe() for f in failed)[:2000] or None,
             metadata={
-                "rows_checked": len(frame),
+                "rows_checked": rows_checked,
                 "expectations_failed": len(failed),
                 **{f"unexpected_{f.expectation}_{f.column}": f.unexpected_count for f in blocking},
                 "failing_rows_sample": [line for f in failed for line in f.sample],

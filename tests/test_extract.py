@@ -110,3 +110,15 @@ def test_a_segment_call_without_timestamp_is_loaded_at_its_received_time(tmp_pat
     assert con.execute("select line_number, reason from raw.quarantine_segment_events").fetchall() == [
         (2, "missing or unparsable time field")
     ]
+
+
+def test_file_names_with_quotes_and_sql_are_data_not_code(tmp_path, con):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    name = 'it\'s "odd"; drop table raw.load_manifest; --.jsonl'
+    (landing / "stripe" / name).write_text(json.dumps(GOOD) + "\n")
+
+    result = load_source(con, landing, "stripe", load_id="run-1")
+
+    assert (result.lines_loaded, result.lines_quarantined) == (1, 0)
+    assert con.execute("select file_name from raw.load_manifest").fetchall() == [(f"stripe/{name}",)]

@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.extract import ensure_raw_schema, load_source
 from orchestration.generator import GeneratorConfig, generate
-from orchestration.raw_quality import accept_pending_loads, load_config, pending_batch, validate_batch
+from orchestration.raw_quality import accept_pending_loads, load_config, pending_batch, validate_batch, validate_pending
 from orchestration.runner import run_everything
 from orchestration.warehouse import connect
 
@@ -130,3 +130,24 @@ def test_an_unknown_currency_blocks_publishing_until_dealt_with(settings):
     ]
     gate = next(e for e in failures if e.check_name == "unpublished_rows_meet_expectations" and not e.passed)
     assert gate.metadata["failing_rows_sample"].value == ["stripe/stripe_events_2024-02-10.jsonl:1 currency='xyz'"]
+
+
+def test_a_large_batch_is_validated_in_chunks_with_the_same_result(tmp_path, con):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    bad = {10, 2100, 4500}  # one bad currency in each of three chunks of 2048 rows
+    lines = [_stripe(f"evt_{i}", currency="xyz" if i in bad else "usd", amount_due=100) for i in range(5000)]
+    (landing / "stripe" / "day.jsonl").write_text("\n".join(lines) + "\n")
+    load_source(con, landing, "stripe", "load-1")
+    config = load_config()
+
+    chunked, rows = validate_pending(con, "stripe", config, NOW, rows_per_chunk=2048)
+    whole = validate_batch(pending_batch(con, "stripe"), "stripe", config, NOW)
+
+    assert rows == 5000
+    assert [(f.expectation, f.column, f.passed, f.unexpected_count, f.rows) for f in chunked] == [
+        (f.expectation, f.column, f.passed, f.unexpected_count, f.rows) for f in whole
+    ]
+    currency = next(f for f in chunked if f.column == "currency" and f.blocking)
+    assert currency.unexpected_count == 3
+    assert currency.sample == [f"stripe/day.jsonl:{i + 1} currency='xyz'" for i in sorted(bad)]
