@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME ?= $(CURDIR)
 export TZ := UTC
 
-.PHONY: install run test test-fast test-spark lint fix dev clean
+.PHONY: install browser run test test-fast test-spark lint fix dev clean
 
 install: $(STAMP)
 
@@ -27,9 +27,15 @@ run: install
 	$(BIN)/subwh run
 
 ## The whole test suite (what CI runs).
-test: install
+test: install browser
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/python -m pytest
+
+## Headless Chromium for the report test (Debian's package; installed when missing, needs root/apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium (the report test opens report.html in it)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ## The same dbt project on Apache Spark (dbt-spark, local session; Java 17): a small generated company
 ## is built by the DuckDB pipeline, its raw tables are loaded into Spark, `dbt build --target spark`

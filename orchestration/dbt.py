@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.mart_metadata import HEADLINES, headline_metadata
+from orchestration.mart_metadata import mart_metadata
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -57,13 +57,15 @@ class Translator(DagsterDbtTranslator):
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator(), pool=WAREHOUSE_POOL
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    """`dbt build`: seeds, models and their tests, in dependency order. Marts with headline numbers
-    (orchestration/mart_metadata.py) report them once dbt has released the warehouse; from the first
-    of them on, events are held back and replayed in order (Dagster wants outputs in dependency order)."""
+    """`dbt build`: seeds, models and their tests, in dependency order. Marts report their row count
+    and headline numbers (orchestration/mart_metadata.py) once dbt has released the warehouse; from the
+    first mart on, events are held back and replayed in order (Dagster wants outputs in dependency
+    order). dbt's own progress lines still stream as it runs."""
+    marts = set(mart_model_names())
     invocation = dbt.cli(["build"], context=context, raise_on_error=False)
     held: list = []
     for event in invocation.stream():
-        if held or _model_name(event, context.assets_def.keys_by_output_name) in HEADLINES:
+        if held or _model_name(event, context.assets_def.keys_by_output_name) in marts:
             held.append(event)
         else:
             yield event
@@ -71,7 +73,7 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     numbers = {}
     if held and invocation.is_successful():
         with warehouse.connection(read_only=True) as con:
-            numbers = headline_metadata(con, models - {None})
+            numbers = mart_metadata(con, models & marts)
     for event in held:
         model = _model_name(event, context.assets_def.keys_by_output_name)
         if isinstance(event, dg.Output) and numbers.get(model):

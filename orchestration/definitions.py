@@ -1,4 +1,4 @@
-"""Assembles the Dagster definitions: extract -> dbt -> publish, one job, a daily schedule."""
+"""Assembles the Dagster definitions: extract -> dbt -> publish -> report, one job, a daily schedule."""
 
 import dagster as dg
 
@@ -6,6 +6,7 @@ from orchestration.dbt import dbt_resource, warehouse_dbt_assets
 from orchestration.extract_assets import extract_assets, extract_checks
 from orchestration.publish_assets import published_marts
 from orchestration.raw_quality_checks import raw_quality_checks
+from orchestration.report_assets import report
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings, load_settings, prepare_environment
 
@@ -27,7 +28,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         default_status=dg.DefaultScheduleStatus.STOPPED,
     )
     return dg.Definitions(
-        assets=[*extract_assets, warehouse_dbt_assets, published_marts],
+        assets=[*extract_assets, warehouse_dbt_assets, published_marts, report],
         asset_checks=[*extract_checks, *raw_quality_checks],
         jobs=[everything_job],
         schedules=[daily_schedule],

@@ -1,5 +1,5 @@
-"""Headline numbers of the marts, attached to their Dagster materializations as numeric metadata
-(the UI plots numeric metadata over runs).
+"""Row counts and headline numbers of the marts, attached to their Dagster materializations as
+numeric metadata (the UI plots numeric metadata over runs).
 
 They are read after `dbt build` has finished: while dbt runs it holds DuckDB's write lock and no
 other connection can open the file.
@@ -38,12 +38,15 @@ HEADLINES: dict[str, dict[str, str]] = {
 }
 
 
-def headline_metadata(con: duckdb.DuckDBPyConnection, models: set[str]) -> dict[str, dict[str, float]]:
-    """The headline numbers of `models` that have any; a NULL result is left out."""
-    numbers: dict[str, dict[str, float]] = {}
-    for model in sorted(models & HEADLINES.keys()):
-        values = {}
-        for key, sql in HEADLINES[model].items():
+def mart_metadata(con: duckdb.DuckDBPyConnection, models: set[str]) -> dict[str, dict[str, float | int]]:
+    """For each mart of `models`: its row count (`dagster/row_count`, which the UI shows and plots) and
+    its headline numbers, if any; a NULL headline is left out."""
+    numbers: dict[str, dict[str, float | int]] = {}
+    for model in sorted(models):
+        values: dict[str, float | int] = {
+            "dagster/row_count": con.execute(f"select count(*) from marts.{model}").fetchone()[0]
+        }
+        for key, sql in HEADLINES.get(model, {}).items():
             row = con.execute(sql).fetchone()
             if row and row[0] is not None:
                 values[key] = float(row[0])

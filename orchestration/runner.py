@@ -25,13 +25,15 @@ class RunSummary:
     failure_details: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
     serving_path: Path | None = None
+    report_path: Path | None = None
     error: str | None = None
 
     def line(self) -> str:
         rows = ", ".join(f"{name} {n:,}" for name, n in self.mart_rows.items()) or "none"
         checks = f"checks {self.checks_passed} passed, {len(self.checks_failed)} failed"
         if self.published:
-            return f"published: {rows} | {checks} | serving: {self.serving_path}"
+            report = f" | report: {self.report_path}" if self.report_path else ""
+            return f"published: {rows} | {checks} | serving: {self.serving_path}{report}"
         why = f" ({', '.join(self.checks_failed[:5])})" if self.checks_failed else ""
         return f"NOT published{why} | {checks} | previous serving copy untouched: {self.serving_path}"
 
@@ -86,6 +88,8 @@ def _summarize(result: dg.ExecuteInProcessResult, settings: Settings) -> RunSumm
                 )
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
+            if materialization.asset_key == dg.AssetKey(["serving", "report"]):
+                summary.report_path = settings.report_path
             if materialization.asset_key == dg.AssetKey(["serving", "published_marts"]):
                 summary.published = True
                 summary.mart_rows = {

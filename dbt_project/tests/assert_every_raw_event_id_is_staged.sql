@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_stripe__events'}}}) }}
 -- Raw to staging loses nothing: every distinct event id loaded into raw (the extract already proved
 -- lines read = rows loaded + lines quarantined) is exactly one staged event, and staging holds no id
 -- raw does not. Repeat deliveries collapse to their first copy; they are counted, not lost.
