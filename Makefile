@@ -26,9 +26,8 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/subwh run
 
-## The whole test suite (what CI runs).
-test: install browser
-	$(BIN)/ruff check orchestration tests
+## The whole test suite (what CI runs): lint, then pytest.
+test: install browser lint
 	$(BIN)/python -m pytest
 
 ## Headless Chromium for the report test (Debian's package; installed when missing, needs root/apt).
@@ -63,17 +62,24 @@ test-spark: install $(SPARK_STAMP)
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
+## ruff on the Python, SQLFluff (dbt templater, duckdb dialect; rules in .sqlfluff) on the dbt SQL.
+## SQLFluff compiles the project against a throwaway DuckDB file, never the working warehouse.
+LINT_ENV := SUBWH_WAREHOUSE_PATH=$(CURDIR)/.lint/lint.duckdb SUBWH_PII_HASH_KEY=lint-only
+SQL_PATHS := dbt_project/models dbt_project/tests
+
 lint: install
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
+	mkdir -p .lint && $(LINT_ENV) $(BIN)/sqlfluff lint $(SQL_PATHS) --processes 2
 
 fix: install
 	$(BIN)/ruff check --fix orchestration tests
 	$(BIN)/ruff format orchestration tests
+	mkdir -p .lint && $(LINT_ENV) $(BIN)/sqlfluff fix $(SQL_PATHS) --processes 2
 
 ## The Dagster UI on http://127.0.0.1:3000 (bound to localhost).
 dev: install
 	$(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 clean:
-	rm -rf warehouse .dagster dbt_project/target dbt_project/logs .spark-check
+	rm -rf warehouse .dagster dbt_project/target dbt_project/logs .spark-check .lint

@@ -43,7 +43,8 @@ PRODUCT_MARTS = {
     "customer_health_evaluation",
 }
 QUALITY_MARTS = {"data_quality_summary"}
-ALL_MARTS = REVENUE_MARTS | PRODUCT_MARTS | QUALITY_MARTS
+SEMANTIC_MARTS = {"metricflow_time_spine"}  # published so `mf query` runs on the serving copy
+ALL_MARTS = REVENUE_MARTS | PRODUCT_MARTS | QUALITY_MARTS | SEMANTIC_MARTS
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ latest_account as (
         user_id,
         account_id,
         row_number() over (
-            partition by user_id order by source_priority, occurred_at desc, message_id desc
+            partition by user_id order by source_priority asc, occurred_at desc, message_id desc
         ) as claim_rank
     from account_claims
 ),

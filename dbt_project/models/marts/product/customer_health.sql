@@ -37,7 +37,7 @@ top_driver as (
     select
         customer_id,
         driver,
-        row_number() over (partition by customer_id order by weight desc, driver) as driver_rank
+        row_number() over (partition by customer_id order by weight desc, driver asc) as driver_rank
     from drivers
     where weight > 0
 ),

@@ -42,7 +42,7 @@ spined as (
         {% endfor %}
     from months
     left join by_month on by_month.month = months.month
-    where months.month >= (select min(month) from mrr)
+    where months.month >= (select min(mrr.month) from mrr)
 ),
 
 final as (

@@ -64,7 +64,7 @@ aggregated as (
         cast(round({{ median(dbt.datediff('started_at', 'converted_at', 'second') ~ ' / 86400.0') }}, 2)
             as decimal(10, 2)) as median_days_to_convert
     from starts
-    group by 1, 2
+    group by {{ dbt.date_trunc('month', 'started_at') }}, conversion_path
 ),
 
 final as (

@@ -60,7 +60,7 @@ latest as (
     select
         *,
         row_number() over (
-            partition by discount_id order by is_deleted, created_unix desc, event_id desc
+            partition by discount_id order by is_deleted asc, created_unix desc, event_id desc
         ) as recency_rank
     from ranked
 ),

@@ -40,7 +40,7 @@ ranked as (
         {{ json_str('price', '$.id') }} as price_id,
         row_number() over (
             partition by {{ json_str('price', '$.id') }}
-            order by source_priority, created_unix desc, event_id desc
+            order by source_priority asc, created_unix desc, event_id desc
         ) as recency_rank
     from all_versions
 ),
