@@ -28,6 +28,27 @@ def test_run_publishes_every_mart_with_all_checks_passing(published):
     assert all((settings.marts_dir / f"{name}.parquet").exists() for name in summary.mart_rows)
 
 
+def test_every_mart_materialization_reports_its_row_count_and_headlines(published):
+    """Numeric metadata the Dagster UI plots across runs: each mart's row count, and headline numbers."""
+    import dagster as dg
+
+    settings, _, summary, instance = published
+    for name, rows in summary.mart_rows.items():
+        event = instance.get_latest_materialization_event(dg.AssetKey(["marts", name]))
+        assert event.asset_materialization.metadata["dagster/row_count"].value == rows, name
+    with _serving(settings) as con:
+        ending_mrr, nrr = con.execute("""
+            select m.ending_mrr, c.net_revenue_retention from marts.mrr_movements as m
+            join marts.churn_monthly as c on c.month = m.month order by m.month desc limit 1""").fetchone()
+    headline = {
+        name: instance.get_latest_materialization_event(dg.AssetKey(["marts", name])).asset_materialization.metadata
+        for name in ("mrr_movements", "churn_monthly", "fct_user_activation")
+    }
+    assert headline["mrr_movements"]["ending_mrr"].value == pytest.approx(float(ending_mrr))
+    assert headline["churn_monthly"]["net_revenue_retention"].value == pytest.approx(float(nrr))
+    assert 0 < headline["fct_user_activation"]["activation_rate"].value < 1
+
+
 def test_serving_copy_is_readable_by_another_process(published):
     settings, *_ = published
     code = (
