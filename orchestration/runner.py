@@ -63,7 +63,7 @@ def run_everything(
 
 def _close_interrupted_runs(instance: dg.DagsterInstance) -> None:
     """Holding the lock, no other `subwh run` is alive: one still marked in progress was killed, and is
-    recorded as failed. A run launched from the UI and still in progress makes this one wait its turn."""
+    recorded as failed. A run launched from the UI and still in progress makes this one refuse to start."""
     for run in instance.get_runs(filters=dg.RunsFilter(job_name=JOB_NAME, statuses=IN_PROGRESS)):
         if run.tags.get("subwh/launched_by") == HEADLESS_TAG["subwh/launched_by"]:
             instance.report_run_failed(run, message="interrupted: the `subwh run` process ended before the run did")
