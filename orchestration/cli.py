@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         "share of lines (default 0.01)",
     )
 
+    pull = commands.add_parser(
+        "pull-stripe",
+        help="fetch new events from the Stripe API (key in STRIPE_API_KEY) into the landing zone",
+    )
+    pull.add_argument("--base-url", default="https://api.stripe.com", help="API base URL (default: Stripe's)")
+
     run = commands.add_parser("run", help="load, transform, check and publish everything once")
     run.add_argument(
         "--full-refresh",
@@ -129,9 +135,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.success and summary.published else 1
 
 
+def cmd_pull_stripe(args: argparse.Namespace) -> int:
+    from orchestration.stripe_api import StripeAPIError, StripeClient, pull_events
+
+    api_key = os.environ.get("STRIPE_API_KEY", "").strip()
+    if not api_key:
+        print("subwh pull-stripe: set STRIPE_API_KEY (a restricted key with read access to events)", file=sys.stderr)
+        return 2
+    landing = load_settings().landing_dir
+    try:
+        result = pull_events(StripeClient(api_key=api_key, base_url=args.base_url.rstrip("/")), landing)
+    except StripeAPIError as exc:
+        print(f"subwh pull-stripe: {exc}; nothing written, the cursor did not move", file=sys.stderr)
+        return 1
+    where = f" to {result.file}" if result.file else ""
+    print(f"pulled {result.events_written:,} new Stripe events{where} ({result.retries} retried requests)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"generate": cmd_generate, "run": cmd_run}
+    handlers = {"generate": cmd_generate, "run": cmd_run, "pull-stripe": cmd_pull_stripe}
     return handlers[args.command](args)
 
 

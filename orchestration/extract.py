@@ -83,11 +83,13 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def landing_files(landing_dir: Path, source: str) -> list[Path]:
-    """The source's landing files in name order, each confined to the landing directory."""
+    """The source's landing files in name order (hidden files left out), each confined to the landing
+    directory."""
     root = (landing_dir / source).resolve()
     if not root.is_dir():
         return []
-    found = sorted({p for pattern in LANDING_PATTERNS for p in root.glob(pattern)})
+    # hidden files (a tool's partial upload, a cursor) are never landing data
+    found = sorted({p for pattern in LANDING_PATTERNS for p in root.glob(pattern) if not p.name.startswith(".")})
     for path in found:
         if not path.resolve().is_relative_to(root):
             raise LandingPathError(f"{path}: resolves outside the landing directory {root}; refusing it")

@@ -122,3 +122,14 @@ def test_file_names_with_quotes_and_sql_are_data_not_code(tmp_path, con):
 
     assert (result.lines_loaded, result.lines_quarantined) == (1, 0)
     assert con.execute("select file_name from raw.load_manifest").fetchall() == [(f"stripe/{name}",)]
+
+
+def test_hidden_files_are_not_landing_data(tmp_path, con):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    (landing / "stripe" / "day.jsonl").write_text(json.dumps(GOOD) + "\n")
+    (landing / "stripe" / ".day2.jsonl.part.jsonl").write_text("half a line")  # a partial upload
+
+    result = load_source(con, landing, "stripe", load_id="run-1")
+
+    assert (result.files_loaded, result.lines_read) == (1, 1)
