@@ -1,15 +1,7 @@
 -- grain: one row per Stripe charge, its latest known state (amounts in the currency's minor unit).
 -- A refund shows here as amount_refunded (charge.refunded); it does not change MRR.
-with events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where object_type = 'charge'
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by object_id order by created_unix desc, event_id desc) as recency_rank
-    from events
+with latest as (
+    {{ latest_object_state(ref('stg_stripe__events'), 'charge') }}
 ),
 
 final as (
@@ -26,8 +18,7 @@ final as (
         {{ json_str('object', '$.failure_code') }} as failure_code,
         {{ epoch_to_timestamp(json_str('object', '$.created')) }} as created_at,
         created_at as updated_at
-    from ranked
-    where recency_rank = 1
+    from latest
 )
 
 select * from final

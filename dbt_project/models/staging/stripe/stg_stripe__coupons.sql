@@ -1,15 +1,7 @@
 -- grain: one row per Stripe coupon, its latest known state (from coupon.* events). Discounts from API
 -- 2025-09-30 on name their coupon by id only (`source.coupon`), so its terms come from here.
-with events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where object_type = 'coupon'
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by object_id order by created_unix desc, event_id desc) as recency_rank
-    from events
+with latest as (
+    {{ latest_object_state(ref('stg_stripe__events'), 'coupon') }}
 ),
 
 final as (
@@ -20,8 +12,7 @@ final as (
         cast({{ json_str('object', '$.amount_off') }} as bigint) as amount_off_minor,
         lower({{ json_str('object', '$.currency') }}) as amount_off_currency_code,
         cast({{ json_str('object', '$.duration_in_months') }} as bigint) as duration_in_months
-    from ranked
-    where recency_rank = 1
+    from latest
 )
 
 select * from final

@@ -2,16 +2,8 @@
 -- type: pre_payment (lowers what is still due on an open invoice) or post_payment (refunded or
 -- credited after payment). The refund it created sits under `refund` (older API versions) or
 -- `refunds[].refund` (newer ones).
-with events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where object_type = 'credit_note'
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by object_id order by created_unix desc, event_id desc) as recency_rank
-    from events
+with latest as (
+    {{ latest_object_state(ref('stg_stripe__events'), 'credit_note') }}
 ),
 
 final as (
@@ -33,8 +25,7 @@ final as (
         {{ epoch_to_timestamp(json_str('object', '$.created')) }} as created_at,
         {{ epoch_to_timestamp(json_str('object', '$.voided_at')) }} as voided_at,
         created_at as updated_at
-    from ranked
-    where recency_rank = 1
+    from latest
 )
 
 select * from final

@@ -1,14 +1,6 @@
 -- grain: one row per Stripe invoice, its latest known state (amounts in the currency's minor unit)
-with events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where object_type = 'invoice'
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by object_id order by created_unix desc, event_id desc) as recency_rank
-    from events
+with latest as (
+    {{ latest_object_state(ref('stg_stripe__events'), 'invoice') }}
 ),
 
 final as (
@@ -48,8 +40,7 @@ final as (
         created_at as updated_at,
         source_file,
         line_number
-    from ranked
-    where recency_rank = 1
+    from latest
 )
 
 select * from final

@@ -1,14 +1,6 @@
 -- grain: one row per Stripe refund, its latest known state (refund.* and charge.refund.updated events)
-with events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where object_type = 'refund'
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by object_id order by created_unix desc, event_id desc) as recency_rank
-    from events
+with latest as (
+    {{ latest_object_state(ref('stg_stripe__events'), 'refund') }}
 ),
 
 final as (
@@ -21,8 +13,7 @@ final as (
         cast({{ json_str('object', '$.amount') }} as bigint) as amount_minor,
         {{ epoch_to_timestamp(json_str('object', '$.created')) }} as created_at,
         created_at as updated_at
-    from ranked
-    where recency_rank = 1
+    from latest
 )
 
 select * from final
