@@ -1,15 +1,19 @@
-"""Helpers shared by the fault-injection and interruption suites: a small generated company, digests
-of what was published, and the "nothing lost" reconciliation."""
+"""Helpers shared by the test suites: a small generated company, digests of what was published, the
+"nothing lost" reconciliation, and running dbt/mf as an analyst would."""
 
 import gzip
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
 from orchestration.extract import reconcile
 from orchestration.generator import GeneratorConfig, generate
 from orchestration.generator.inject import apply_injections
-from orchestration.settings import Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 SEED, USERS, DAYS = 4, 60, 40
 
@@ -61,3 +65,18 @@ def assert_nothing_lost(settings: Settings, every_file_loaded: bool = True) -> N
                 loaded = con.execute(f"select count(*) from raw.{source}_events").fetchone()[0]
                 quarantined = con.execute(f"select count(*) from raw.quarantine_{source}_events").fetchone()[0]
                 assert loaded + quarantined == lines_in_files(settings, source), source
+
+
+def run_dbt_tool(tool: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a tool of the project's venv (dbt, mf) in dbt_project/, as an analyst would; the output of
+    a failure is the assertion message."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / tool), *args],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result

@@ -2,15 +2,11 @@
 generate` builds the site offline (catalog read from the working warehouse)."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from run_helpers import run_dbt_tool
 
 from orchestration.dbt import dbt_project, ensure_manifest
-from orchestration.settings import DBT_PROJECT_DIR
 
 
 def test_every_model_is_described_and_every_mart_column_typed_and_described():
@@ -34,15 +30,10 @@ def test_every_model_is_described_and_every_mart_column_typed_and_described():
 def test_dbt_docs_generate_works_offline(published, tmp_path):
     settings, _, _, _ = published
     target = tmp_path / "docs"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "docs", "generate", "--target-path", str(target), "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "SUBWH_WAREHOUSE_PATH": str(settings.warehouse_path)},
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_dbt_tool(
+        "dbt", "docs", "generate", "--target-path", str(target), "--quiet",
+        env={"SUBWH_WAREHOUSE_PATH": str(settings.warehouse_path)},
+    )  # fmt: skip
     catalog = json.loads((target / "catalog.json").read_text())
     manifest = json.loads((target / "manifest.json").read_text())
     assert "model.subscription_warehouse.mrr_movements" in catalog["nodes"]

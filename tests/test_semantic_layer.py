@@ -2,36 +2,16 @@
 copy returns the marts' own numbers."""
 
 import csv
-import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
-
-from orchestration.settings import DBT_PROJECT_DIR
-
-BIN = Path(sys.executable).parent
-
-
-def _run(tool: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [str(BIN / tool), *args],
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, **(env or {})},
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
+from run_helpers import run_dbt_tool
 
 
 def test_metric_definitions_validate():
-    result = _run("mf", "validate-configs", "--skip-dw")
+    result = run_dbt_tool("mf", "validate-configs", "--skip-dw")
     assert "ERRORS: 0" in result.stdout
 
 
@@ -40,7 +20,7 @@ def _query(settings, tmp_path, metrics: str, group_by: str | None = None) -> lis
     args = ["query", "--metrics", metrics, "--csv", str(out)]
     if group_by:
         args += ["--group-by", group_by, "--order", group_by]
-    _run("mf", *args, env={"SUBWH_DBT_TARGET": "serving", "SUBWH_SERVING_PATH": str(settings.serving_path)})
+    run_dbt_tool("mf", *args, env={"SUBWH_DBT_TARGET": "serving", "SUBWH_SERVING_PATH": str(settings.serving_path)})
     with open(out, newline="") as f:
         return list(csv.DictReader(f))
 
@@ -51,7 +31,7 @@ def test_mf_query_on_the_serving_copy_returns_the_marts_numbers(published, tmp_p
     assert summary.published
     # relations as dbt names them for the working file ("warehouse"."marts".*); the serving target
     # attaches the published copy under that name
-    _run("dbt", "parse", "--quiet", env={"SUBWH_WAREHOUSE_PATH": str(settings.warehouse_path)})
+    run_dbt_tool("dbt", "parse", "--quiet", env={"SUBWH_WAREHOUSE_PATH": str(settings.warehouse_path)})
 
     monthly = _query(settings, tmp_path, "mrr,net_revenue_retention,logo_churn_rate", "metric_time__month")
     overall = _query(settings, tmp_path, "activation_rate,trial_conversion_rate")[0]
