@@ -1,6 +1,13 @@
--- grain: one row per Segment messageId (deliveries deduplicated; the first loaded copy wins)
-with deduplicated as (
-    {{ first_delivery(source('raw', 'segment_events')) }}
+-- grain: one row per Segment messageId (deliveries deduplicated; the first loaded copy wins).
+-- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_deliveries.sql).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
+with unstaged as (
+    {{ unstaged_deliveries(source('raw', 'segment_events'), staged_id_column='message_id') }}
+),
+
+deduplicated as (
+    {{ first_delivery('unstaged') }}
 ),
 
 final as (

@@ -1,6 +1,13 @@
--- grain: one row per Stripe event id (deliveries deduplicated; the first loaded copy wins)
-with deduplicated as (
-    {{ first_delivery(source('raw', 'stripe_events')) }}
+-- grain: one row per Stripe event id (deliveries deduplicated; the first loaded copy wins).
+-- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_deliveries.sql).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
+with unstaged as (
+    {{ unstaged_deliveries(source('raw', 'stripe_events')) }}
+),
+
+deduplicated as (
+    {{ first_delivery('unstaged') }}
 ),
 
 final as (
