@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 _LIBRARY = {"name": "analytics.js", "version": "next-1.70.0"}
 
 
+_DAY_PREFIXES: dict[int, str] = {}
+
+
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+    """`ts` as Segment writes times: `2024-01-31T12:00:05.250Z`. The same text as
+    `datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.")` plus the milliseconds, without
+    a datetime per call (it is called three times per generated call)."""
+    whole = math.floor(ts)
+    if round((ts - whole) * 1e6) >= 1_000_000:  # fromtimestamp rounds to the microsecond
+        whole += 1
+    day, second = divmod(whole, 86_400)
+    prefix = _DAY_PREFIXES.get(day)
+    if prefix is None:
+        prefix = _DAY_PREFIXES[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%dT")
+    hour, rest = divmod(second, 3_600)
+    return f"{prefix}{hour:02d}:{rest // 60:02d}:{rest % 60:02d}.{int(ts * 1000) % 1000:03d}Z"
 
 
 def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, skew: float) -> dict:

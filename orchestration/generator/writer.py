@@ -16,8 +16,18 @@ from pathlib import Path
 SOURCES = ("stripe", "segment")
 
 
+_DAYS: dict[int, str] = {}
+# One encoder for every line (json.dumps with options builds a new one per call).
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def day_of(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    """The UTC date of `ts` as YYYY-MM-DD."""
+    day = int(ts // 86_400)
+    text = _DAYS.get(day)
+    if text is None:
+        text = _DAYS[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
+    return text
 
 
 class DailyWriter:
@@ -35,7 +45,7 @@ class DailyWriter:
         # An event dated on a day whose file is already written (a call a few minutes before midnight,
         # emitted just after it) is delivered late: it goes into the first open day's file.
         day = max(day_of(ts), self.open_day)
-        self.pending[(source, day)].append(json.dumps(record, separators=(",", ":")))
+        self.pending[(source, day)].append(_encode(record))
         self.counts[source] += 1
 
     def flush_before(self, day: str) -> None:
