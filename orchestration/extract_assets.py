@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.dbt import WAREHOUSE_POOL
 from orchestration.extract import SOURCES, load_source, reconcile
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, retry_when_locked
 
 
 def _build_extract_asset(source: str) -> dg.AssetsDefinition:
@@ -15,11 +15,13 @@ def _build_extract_asset(source: str) -> dg.AssetsDefinition:
         group_name="extract",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "python"},
+        # the API pull writes landing files for this asset (orchestration/triggers.py)
+        deps=[dg.AssetKey(["landing", "stripe_api_events"])] if source == "stripe" else [],
         description=f"New {source} landing files loaded into raw.{source}_events; bad lines to "
         f"raw.quarantine_{source}_events. Each file once (by content hash).",
     )
     def _extract(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.connection() as con:
+        with retry_when_locked(context), warehouse.connection() as con:
             result = load_source(con, warehouse.landing_path, source, load_id=context.run.run_id)
             total = con.execute(f"select count(*) from raw.{source}_events").fetchone()[0]
         context.log.info(

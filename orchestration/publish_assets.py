@@ -8,7 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 from orchestration.dbt import WAREHOUSE_POOL, mart_model_names, warehouse_dbt_assets
 from orchestration.publish import publish_marts
 from orchestration.raw_quality import accept_pending_loads
-from orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource, retry_when_locked
 
 MARTS = mart_model_names()
 
@@ -60,7 +60,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         )
     warehouse_dir = warehouse.warehouse_path.parent
     counts = publish_marts(warehouse.warehouse_path, warehouse_dir / "serving.duckdb", warehouse_dir / "marts", MARTS)
-    with warehouse.connection() as con:
+    with retry_when_locked(context), warehouse.connection() as con:
         accepted = accept_pending_loads(con, datetime.now(UTC))  # their rows passed; next runs check only newer loads
     context.log.info(f"published {len(counts)} marts to {warehouse_dir / 'serving.duckdb'}; {accepted} loads accepted")
     return dg.MaterializeResult(

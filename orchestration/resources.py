@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.warehouse import connect
+from orchestration.warehouse import WarehouseLockedError, connect
+
+# A step that finds the warehouse locked (after connect()'s own retries, about 15 s) is retried by
+# Dagster SUBWH_LOCK_RETRIES times (default 3), waiting LOCK_RETRY_FIRST_WAIT_SECONDS, then twice as
+# long each time: about 4.5 minutes in all before the run fails naming the process that holds the file.
+DEFAULT_LOCK_RETRIES = 3
+LOCK_RETRY_FIRST_WAIT_SECONDS = 30
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -34,3 +41,17 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+@contextmanager
+def retry_when_locked(context: dg.OpExecutionContext | dg.AssetExecutionContext) -> Iterator[None]:
+    """Turn a warehouse held by another process into a Dagster retry with exponential backoff; other
+    errors fail the step as usual."""
+    try:
+        yield
+    except WarehouseLockedError as exc:
+        retries = int(os.environ.get("SUBWH_LOCK_RETRIES", DEFAULT_LOCK_RETRIES))
+        wait = LOCK_RETRY_FIRST_WAIT_SECONDS * 2**context.retry_number
+        if context.retry_number < retries:
+            context.log.warning(f"{exc} Retrying in {wait}s ({context.retry_number + 1} of {retries}).")
+        raise dg.RetryRequested(max_retries=retries, seconds_to_wait=wait) from exc

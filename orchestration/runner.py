@@ -9,6 +9,7 @@ from orchestration.definitions import JOB_NAME, build_definitions
 from orchestration.publish_assets import check_detail
 from orchestration.run_lock import RunInProgressError, exclusive_run
 from orchestration.settings import Settings
+from orchestration.triggers import record_failure, root_error_line
 
 # Runs started by `subwh run` (in this process) carry this tag, so a later one can tell that a run
 # left STARTED in the instance was its own, killed before it could record the end.
@@ -23,6 +24,7 @@ class RunSummary:
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
     failure_details: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
     serving_path: Path | None = None
     report_path: Path | None = None
@@ -58,7 +60,18 @@ def run_everything(
         defs = build_definitions(settings)
         job = defs.resolve_job_def(JOB_NAME)
         result = job.execute_in_process(instance=instance, raise_on_error=False, tags=HEADLESS_TAG)
-    return _summarize(result, settings)
+    summary = _summarize(result, settings)
+    if not (summary.success and summary.published):
+        # what the run-failure sensor records for daemon runs (sensors do not run here)
+        record_failure(
+            settings,
+            result.run_id,
+            JOB_NAME,
+            summary.failed_steps,
+            sorted(summary.failure_details),
+            summary.error or "not published",
+        )
+    return summary
 
 
 def _close_interrupted_runs(instance: dg.DagsterInstance) -> None:
@@ -97,6 +110,8 @@ def _summarize(result: dg.ExecuteInProcessResult, settings: Settings) -> RunSumm
                     for k, v in materialization.metadata.items()
                     if k.startswith("rows_")
                 }
-        elif event.event_type == dg.DagsterEventType.STEP_FAILURE and summary.error is None:
-            summary.error = event.event_specific_data.error.message.strip().splitlines()[0]
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            summary.failed_steps.append(event.step_key)
+            if summary.error is None:
+                summary.error = root_error_line(event.event_specific_data.error)
     return summary

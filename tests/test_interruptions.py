@@ -69,21 +69,22 @@ sys.exit(main(["run"]))
 """
 
 
-def _env(settings, kill_at: str = "") -> dict:
+def _env(settings, kill_at: str = "", **extra: str) -> dict:
     return {
         **os.environ,
         "SUBWH_LANDING_DIR": str(settings.landing_dir),
         "SUBWH_WAREHOUSE_DIR": str(settings.warehouse_dir),
         "DAGSTER_HOME": str(settings.landing_dir.parent / "dagster_home"),
         "KILL_AT": kill_at,
+        **extra,
     }
 
 
-def _start(settings, kill_at: str = "") -> subprocess.Popen:
+def _start(settings, kill_at: str = "", **extra_env: str) -> subprocess.Popen:
     (settings.landing_dir.parent / "dagster_home").mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-c", HARNESS],
-        env=_env(settings, kill_at),
+        env=_env(settings, kill_at, **extra_env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -91,8 +92,8 @@ def _start(settings, kill_at: str = "") -> subprocess.Popen:
     )
 
 
-def _run(settings, kill_at: str = "") -> subprocess.CompletedProcess:
-    proc = _start(settings, kill_at)
+def _run(settings, kill_at: str = "", **extra_env: str) -> subprocess.CompletedProcess:
+    proc = _start(settings, kill_at, **extra_env)
     out, err = proc.communicate(timeout=600)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
@@ -194,10 +195,11 @@ def test_readers_holding_the_files(clean_digests, tmp_path):
     )
     analyst.stdout.readline()
     before = _published_state(settings)
-    blocked = _run(settings)
+    blocked = _run(settings, SUBWH_LOCK_RETRIES="1")  # one Dagster retry after 30 s (3 by default)
     analyst.communicate("\n", timeout=60)
 
     assert blocked.returncode == 1
+    assert "Retrying in 30s (1 of 1)" in blocked.stderr, blocked.stderr[-3000:]
     assert f"is locked by process {analyst.pid}" in blocked.stderr, blocked.stderr[-3000:]
     assert "serving.duckdb" in blocked.stderr  # says where readers should go
     assert _published_state(settings) == before

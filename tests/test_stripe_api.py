@@ -143,3 +143,35 @@ def test_the_cli_reads_the_key_from_the_environment(generated_events, tmp_path):
     assert missing.returncode == 2 and "set STRIPE_API_KEY" in missing.stderr
     assert pulled.returncode == 0 and "pulled 5 new Stripe events" in pulled.stdout, pulled.stderr
     assert "sk_test_good" not in pulled.stdout + pulled.stderr
+
+
+def test_the_pull_asset_writes_a_landing_file_the_sensor_then_sees(generated_events, tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.triggers import StripeAPIResource, build_landing_files_sensor, stripe_api_events
+
+    fake = FakeStripe(generated_events)
+    landing = tmp_path / "landing"
+    monkeypatch.setenv("SUBWH_LANDING_DIR", str(landing))
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_good")
+    resources = {"stripe_api": StripeAPIResource(base_url=fake.url)}
+    sensor = build_landing_files_sensor("refresh_warehouse")
+    assert isinstance(sensor(dg.build_sensor_context()), dg.SkipReason)  # nothing landed yet
+
+    pulled = dg.materialize([stripe_api_events], resources=resources)
+
+    metadata = pulled.asset_materializations_for_node("landing__stripe_api_events")[0].metadata
+    assert metadata["events_written"].value == len(generated_events)
+    assert len(list((landing / "stripe").glob("stripe_api_*.jsonl.gz"))) == 1
+    request = sensor(dg.build_sensor_context())
+    assert isinstance(request, dg.RunRequest)
+
+    again = dg.materialize([stripe_api_events], resources=resources)  # nothing new: no file, no run
+    assert again.asset_materializations_for_node("landing__stripe_api_events")[0].metadata["events_written"].value == 0
+    assert isinstance(sensor(dg.build_sensor_context(cursor=request.run_key.removeprefix("landing-"))), dg.SkipReason)
+
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_revoked")
+    refused = dg.materialize([stripe_api_events], resources=resources, raise_on_error=False)
+    assert not refused.success
+    failure = refused.get_step_failure_events()[0].event_specific_data.error.message
+    assert "Invalid API Key provided" in failure and "sk_test_revoked" not in failure
