@@ -131,32 +131,44 @@ def _with_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pending_sql(source: str) -> str:
+    """The checked fields of the pending rows. Each payload is parsed once per list of paths
+    (json_extract with a list), not once per field: the Stripe payloads are large."""
     if source == "stripe":
+        amount_paths = ", ".join(f"'$.data.object.{name}'" for name in AMOUNT_FIELDS)
         amount_checks = " ".join(
-            f"when json_type(payload, '$.data.object.{name}') not in ('UBIGINT', 'BIGINT', 'NULL') then '{name}'"
-            for name in AMOUNT_FIELDS
+            f"when json_type(amounts[{i}]) not in ('UBIGINT', 'BIGINT', 'NULL') then '{name}'"
+            for i, name in enumerate(AMOUNT_FIELDS, start=1)
         )
         sql = f"""
             select
                 event_id, source_file, line_number,
-                payload->>'$.type' as event_type,
-                to_timestamp(try_cast(payload->>'$.created' as bigint)) as occurred_at,
-                lower(payload->>'$.data.object.currency') as currency,
+                fields[1] as event_type,
+                to_timestamp(try_cast(fields[2] as bigint)) as occurred_at,
+                lower(fields[3]) as currency,
                 case {amount_checks} end as non_integer_amount_field
-            {_pending(source)}"""
+            from (
+                select
+                    event_id, source_file, line_number,
+                    json_extract_string(payload, ['$.type', '$.created', '$.data.object.currency']) as fields,
+                    json_extract(payload, [{amount_paths}]) as amounts
+                {_pending(source)}
+            ) as events"""
     else:
         sql = f"""
             select
                 event_id, source_file, line_number,
-                payload->>'$.type' as call_type,
-                payload->>'$.event' as event_name,
-                coalesce(nullif(payload->>'$.userId', ''), nullif(payload->>'$.anonymousId', '')) is not null
-                    as has_identity,
-                coalesce(
-                    try_cast(payload->>'$.timestamp' as timestamptz),
-                    try_cast(payload->>'$.receivedAt' as timestamptz)
-                ) as occurred_at
-            {_pending(source)}"""
+                fields[1] as call_type,
+                fields[2] as event_name,
+                coalesce(nullif(fields[3], ''), nullif(fields[4], '')) is not null as has_identity,
+                coalesce(try_cast(fields[5] as timestamptz), try_cast(fields[6] as timestamptz)) as occurred_at
+            from (
+                select
+                    event_id, source_file, line_number,
+                    json_extract_string(
+                        payload, ['$.type', '$.event', '$.userId', '$.anonymousId', '$.timestamp', '$.receivedAt']
+                    ) as fields
+                {_pending(source)}
+            ) as events"""
     return sql + "\n        order by events.source_file, events.line_number"
 
 

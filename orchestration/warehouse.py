@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ def connect(
             waited += wait
             wait *= 2
     con.execute("set TimeZone = 'UTC'")
+    # the same ceiling as dbt's connections (profiles.yml); DuckDB spills to disk beyond it
+    con.execute(f"set memory_limit = '{os.environ.get('SUBWH_DUCKDB_MEMORY_LIMIT', '4GB')}'")
     return con
 
 
