@@ -2,6 +2,8 @@
 loaded + quarantined), nothing bad published, a clear error where one is due (file and line named),
 and a rerun changes nothing."""
 
+import json
+
 import dagster as dg
 import duckdb
 import pytest
@@ -50,6 +52,8 @@ def test_a_fault_the_gates_catch_is_never_published(tmp_path, kind):
         assert not settings.serving_path.exists()
         gate = [d for d in summary.failure_details if "unpublished_rows_meet_expectations" in d]
         assert gate and ".jsonl.gz:" in gate[0], summary.failure_details
+    recorded = [json.loads(line) for line in (settings.warehouse_dir / "run_failures.jsonl").read_text().splitlines()]
+    assert len(recorded) == 2 and all(gate[0] in r["failed_checks"] for r in recorded)  # each failed run, once
     assert_nothing_lost(settings)
 
 
