@@ -1,9 +1,9 @@
 -- grain: one row per Segment messageId (deliveries deduplicated; the first loaded copy wins).
--- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_deliveries.sql).
+-- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_rows.sql).
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
 with unstaged as (
-    {{ unstaged_deliveries(source('raw', 'segment_events'), staged_id_column='message_id') }}
+    {{ unstaged_rows(source('raw', 'segment_events'), staged_id_column='message_id') }}
 ),
 
 deduplicated as (

@@ -1,9 +1,9 @@
 -- grain: one row per Stripe event id (deliveries deduplicated; the first loaded copy wins).
--- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_deliveries.sql).
+-- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_rows.sql).
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
 with unstaged as (
-    {{ unstaged_deliveries(source('raw', 'stripe_events')) }}
+    {{ unstaged_rows(source('raw', 'stripe_events')) }}
 ),
 
 deduplicated as (

@@ -1,14 +1,18 @@
 -- grain: one row per subscription item per subscription snapshot (event).
 -- Items carry a `price`; objects from API versions before prices (2019) carry only the legacy `plan`,
 -- whose fields are read where the price's are missing.
+-- Incremental: the items of each snapshot are parsed once, in the run that staged it.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with snapshots as (
-    select * from {{ ref('stg_stripe__subscription_snapshots') }}
+    {{ unstaged_rows(ref('stg_stripe__subscription_snapshots')) }}
 ),
 
 items as (
     select
         event_id,
         subscription_id,
+        loaded_at,
         {{ json_array_elements('object', '$.items.data') }} as item
     from snapshots
 ),
@@ -39,7 +43,8 @@ final as (
         ) as bigint), 1) as interval_count,
         coalesce(
             {{ json_str('item', '$.price.recurring.usage_type') }}, {{ json_str('item', '$.plan.usage_type') }}, 'licensed'
-        ) as usage_type
+        ) as usage_type,
+        loaded_at
     from items
 )
 

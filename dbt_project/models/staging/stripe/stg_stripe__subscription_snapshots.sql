@@ -1,7 +1,10 @@
 -- grain: one row per customer.subscription.* event: the whole subscription as it was at that moment.
 -- Reads both API shapes: the billing period sits on the subscription (before 2025) or on its items.
+-- Incremental: each subscription event is parsed once, in the run that staged it (six models read this).
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with events as (
-    select * from {{ ref('stg_stripe__events') }}
+    select * from ({{ unstaged_rows(ref('stg_stripe__events')) }}) as unstaged
     where object_type = 'subscription' and event_type like 'customer.subscription.%'
 ),
 
@@ -35,7 +38,8 @@ final as (
         {{ json_str('object', '$.pause_collection.behavior') }} as pause_collection_behavior,
         {{ epoch_to_timestamp(json_str('object', '$.pause_collection.resumes_at')) }} as pause_resumes_at,
         {{ json_str('object', '$.metadata.account_id') }} as account_id,
-        object
+        object,
+        loaded_at
     from events
 )
 

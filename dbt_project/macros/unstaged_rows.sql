@@ -1,0 +1,26 @@
+{#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
+    incremental run takes the rows loaded since the newest one it holds, less a lookback
+    (var incremental_lookback_hours). The window runs on our own load time (`loaded_at`), not the
+    event's time, so a late event is new whatever its timestamp says. Rows whose id the model already
+    holds stay out: for raw deliveries, the first delivery won before and a redelivery changes nothing.
+    `id_column` names the id in `relation`, `staged_id_column` the same id in the model. -#}
+{% macro unstaged_rows(relation, id_column='event_id', staged_id_column=none) -%}
+    {%- set lookback_hours = positive_int(var('incremental_lookback_hours'), 'incremental_lookback_hours') | int -%}
+    {%- set staged_id_column = staged_id_column or id_column -%}
+    select new_rows.*
+    from {{ relation }} as new_rows
+    {%- if is_incremental() %}
+        where
+            new_rows.loaded_at >= (
+                select coalesce(
+                    {{ dbt.dateadd('hour', -lookback_hours, 'max(staged.loaded_at)') }},
+                    cast('1970-01-01' as timestamp)
+                )
+                from {{ this }} as staged
+            )
+            and not exists (
+                select 1 from {{ this }} as staged
+                where staged.{{ staged_id_column }} = new_rows.{{ id_column }}
+            )
+    {%- endif %}
+{%- endmacro %}
