@@ -50,6 +50,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     pull.add_argument("--base-url", default="https://api.stripe.com", help="API base URL (default: Stripe's)")
 
+    bench = commands.add_parser(
+        "bench", help="time the pipeline against the floor (plain DuckDB) and the peer (pandas); see the README"
+    )
+    bench.add_argument(
+        "--events",
+        action="append",
+        choices=["1M", "10M", "100M"],
+        help="sizes to run (repeatable; default 1M and 10M)",
+    )
+    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument("--work-dir", type=Path, help="generated data and warehouses (default .bench/)")
+    bench.add_argument("--out-dir", type=Path, help="results: JSON and latest.md (default benchmarks/)")
+    bench.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+
     run = commands.add_parser("run", help="load, transform, check and publish everything once")
     run.add_argument(
         "--full-refresh",
@@ -153,9 +167,23 @@ def cmd_pull_stripe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import DEFAULT_OUT_DIR, DEFAULT_WORK_DIR, run_bench
+
+    path = run_bench(
+        args.events or ["1M", "10M"],
+        work_dir=args.work_dir or DEFAULT_WORK_DIR,
+        out_dir=args.out_dir or DEFAULT_OUT_DIR,
+        seed=args.seed,
+        peer=not args.no_peer,
+    )
+    print(f"results: {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"generate": cmd_generate, "run": cmd_run, "pull-stripe": cmd_pull_stripe}
+    handlers = {"generate": cmd_generate, "run": cmd_run, "pull-stripe": cmd_pull_stripe, "bench": cmd_bench}
     return handlers[args.command](args)
 
 

@@ -1,0 +1,337 @@
+"""`subwh bench`: the pipeline against the floor and the peer, at 1M, 10M and 100M events.
+
+For each size, in one run on one machine:
+- generate: the generator's data (gzipped JSON lines), 180 days. The last day's files are held back.
+- pipeline: `subwh run --full-refresh` on the other days: landing to published marts, every check.
+- floor: the same landing files read into DuckDB by one SQL statement per source, then every model of
+  the dbt project run as plain SQL (dbt's compiled SQL, rendered once before the clock starts) in
+  dependency order. No dbt, no Dagster, no checks, no publish: what DuckDB itself costs on this machine.
+  Its marts must equal the pipeline's, or the comparison is void.
+- peer: plain pandas, where it fits in memory. It loads and deduplicates both sources and computes
+  engagement_daily's DAU/WAU/MAU: much less than the pipeline does. Its numbers must equal the
+  pipeline's published engagement_daily.
+- incremental: the held-back day lands, then `subwh run`: the daily run on top of the full history.
+Each phase runs in its own process. Wall time, rows (landing lines) per second and peak memory (the
+summed resident memory of the phase's process tree, sampled every 0.2 s) go to a JSON file and a
+Markdown table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+SIZES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
+BENCH_DAYS = 180
+# The same key in every phase, so the keyed email hashes compare equal across warehouses.
+BENCH_PII_KEY = "bench-only-key"
+PEER_MEMORY_LIMIT_BYTES = 20 * 1024**3  # the peer is stopped (MemoryError) past this: "does not fit"
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    peak_rss_bytes: int
+    rows: int
+    ok: bool
+    note: str = ""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    children = _children_map()
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        with contextlib.suppress(OSError):  # a process that ended since the scan
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+    return total
+
+
+def measure(name: str, argv: list[str], env: dict, log_dir: Path, rows: int, preexec=None) -> Phase:
+    """Run one phase in its own process; its output goes to `<log_dir>/<name>.log`."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    print(f"bench: {name} ...", flush=True)
+    with log_path.open("w") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_bytes(process.pid))
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+    ok = process.returncode == 0
+    tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] if not ok else []
+    phase = Phase(name, seconds, peak, rows, ok, note=f"exit {process.returncode}: {tail[0][:300]}" if tail else "")
+    print(
+        f"bench: {name}: {seconds:,.1f}s, peak {peak / 1024**3:.2f} GiB{'' if ok else ', FAILED (' + phase.note + ')'}",
+        flush=True,
+    )
+    return phase
+
+
+def landing_lines(landing: Path) -> int:
+    import gzip
+
+    total = 0
+    for path in sorted(landing.glob("*/*.jsonl.gz")):
+        with gzip.open(path, "rb") as handle:
+            total += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+    return total
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def _hold_back_last_day(landing: Path, held: Path) -> str:
+    days = sorted({p.name.removesuffix(".jsonl.gz")[-10:] for p in landing.glob("*/*.jsonl.gz")})
+    last = days[-1]
+    for path in landing.glob(f"*/*_{last}.jsonl.gz"):
+        (held / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.move(path, held / path.parent.name / path.name)
+    return last
+
+
+def _deliver(held: Path, landing: Path) -> None:
+    for path in held.glob("*/*.jsonl.gz"):
+        shutil.move(path, landing / path.parent.name / path.name)
+
+
+def _compile_floor_sql(root: Path, env: dict) -> Path:
+    """dbt's rendering of every model against an empty warehouse (so incremental models render their
+    full-build SQL); done once, before any clock starts. Returns the manifest with the compiled SQL."""
+    scratch = root / "floor_compile"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(scratch / "target")],
+        cwd=DBT_PROJECT_DIR,
+        env={**env, "SUBWH_WAREHOUSE_PATH": str(scratch / "warehouse.duckdb")},
+        check=True,
+    )
+    return scratch / "target" / "manifest.json"
+
+
+def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -> dict:
+    root = work_dir / label
+    landing, held, logs = root / "landing", root / "held_back_day", root / "logs"
+    env = {
+        **os.environ,
+        "SUBWH_LANDING_DIR": str(landing),
+        "SUBWH_WAREHOUSE_DIR": str(root / "pipeline"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "SUBWH_PII_HASH_KEY": BENCH_PII_KEY,
+        "TZ": "UTC",
+    }
+    (root / "dagster_home").mkdir(parents=True, exist_ok=True)
+    subwh = str(Path(sys.executable).parent / "subwh")
+    phases: list[Phase] = []
+
+    params = landing / "generator_params.json"
+    if params.exists() and json.loads(params.read_text()).get("bench") == {"events": events, "seed": seed}:
+        _deliver(held, landing)
+        print(f"bench: {label}: reusing the generated data in {landing}", flush=True)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "dagster_home").mkdir(parents=True)
+        argv = [subwh, "generate", "--events", str(events), "--seed", str(seed), "--days", str(BENCH_DAYS)]
+        generated = measure("generate", [*argv, "--out", str(landing)], env, logs, rows=0)
+        if not generated.ok:
+            return {"label": label, "events": events, "phases": [asdict(generated)]}
+        recorded = json.loads(params.read_text())
+        generated.rows = sum(recorded["realized"]["events"].values())
+        recorded["bench"] = {"events": events, "seed": seed}
+        params.write_text(json.dumps(recorded, indent=2))
+        phases.append(generated)
+
+    last_day = _hold_back_last_day(landing, held)
+    history_rows, day_rows = landing_lines(landing), landing_lines(held)
+    manifest = _compile_floor_sql(root, env)
+    python = sys.executable
+
+    pipeline = measure("pipeline", [subwh, "run", "--full-refresh"], env, logs, history_rows)
+    phases.append(pipeline)
+    floor_dir = root / "floor"
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    floor_argv = [python, "-m", "orchestration.bench_floor", str(landing), str(floor_dir), str(manifest)]
+    phases.append(measure("floor", [*floor_argv, str(root / "pipeline" / "warehouse.duckdb")], env, logs, history_rows))
+    if peer:
+        out = root / "peer_engagement_daily.parquet"
+        phases.append(
+            measure(
+                "peer",
+                [python, "-m", "orchestration.bench_peer", str(landing), str(out)],
+                env,
+                logs,
+                history_rows,
+                preexec=_limit_memory,
+            )
+        )
+    agreement = _agreement(root, peer)
+    _deliver(held, landing)
+    phases.append(measure("incremental", [subwh, "run"], env, logs, day_rows))
+    return {
+        "label": label,
+        "events": events,
+        "history_rows": history_rows,
+        "incremental_day": last_day,
+        "incremental_rows": day_rows,
+        "agreement": agreement,
+        "phases": [asdict(p) | {"rows_per_second": round(p.rows_per_second)} for p in phases],
+    }
+
+
+def _limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (PEER_MEMORY_LIMIT_BYTES, PEER_MEMORY_LIMIT_BYTES))
+
+
+def _agreement(root: Path, peer: bool) -> dict:
+    """Do the floor's marts equal the pipeline's published ones, and the peer's DAU/WAU/MAU?"""
+    import duckdb
+
+    serving, floor = root / "pipeline" / "serving.duckdb", root / "floor" / "warehouse.duckdb"
+    result: dict = {}
+    if not (serving.exists() and floor.exists()):
+        return {"compared": False}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{serving}' as serving (read_only)")
+        con.execute(f"attach '{floor}' as floor (read_only)")
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'serving' "
+                "and table_schema = 'marts' and table_name <> 'data_quality_summary' order by 1"
+            ).fetchall()
+        ]
+        digest = "select count(*), sum(hash(x::varchar)) from {} as x"
+        differing = [
+            m
+            for m in marts
+            if con.execute(digest.format(f"serving.marts.{m}")).fetchone()
+            != con.execute(digest.format(f"floor.marts.{m}")).fetchone()
+        ]
+        result["floor_marts_equal_pipeline"] = not differing
+        result["floor_marts_differing"] = differing
+        peer_file = root / "peer_engagement_daily.parquet"
+        if peer and peer_file.exists():
+            mismatched = con.execute(f"""
+                select count(*) from (
+                    select day, dau, wau, mau from serving.marts.engagement_daily
+                    except select day, dau, wau, mau from read_parquet('{peer_file}'))""").fetchone()[0]
+            peer_rows = con.execute(f"select count(*) from read_parquet('{peer_file}')").fetchone()[0]
+            pipeline_rows = con.execute("select count(*) from serving.marts.engagement_daily").fetchone()[0]
+            result["peer_engagement_equal_pipeline"] = mismatched == 0 and peer_rows == pipeline_rows
+    return result
+
+
+def ratios(size: dict) -> dict:
+    seconds = {p["name"]: p["seconds"] for p in size["phases"] if p["ok"]}
+    out = {}
+    if "pipeline" in seconds and "floor" in seconds:
+        out["pipeline_over_floor"] = round(seconds["pipeline"] / seconds["floor"], 2)
+    if "pipeline" in seconds and "peer" in seconds:
+        out["peer_over_pipeline"] = round(seconds["peer"] / seconds["pipeline"], 2)
+    if "pipeline" in seconds and "incremental" in seconds:
+        out["incremental_over_full"] = round(seconds["incremental"] / seconds["pipeline"], 3)
+    return out
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"{results['machine']['memory_gib']} GiB; {results['started_at']} (`subwh bench`).",
+        "",
+        "| events | phase | wall | rows/s | peak memory | ok |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for size in results["sizes"]:
+        for p in size["phases"]:
+            lines.append(
+                f"| {size['label']} | {p['name']} | {p['seconds']:,.1f} s | {p['rows_per_second']:,} | "
+                f"{p['peak_rss_bytes'] / 1024**3:.2f} GiB | {'yes' if p['ok'] else 'no: ' + p['note']} |"
+            )
+    lines += [
+        "",
+        "| events | pipeline / floor | peer / pipeline | incremental / full | marts agree |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for size in results["sizes"]:
+        r, a = size.get("ratios", {}), size.get("agreement", {})
+        agree = ", ".join(f"{k}: {v}" for k, v in a.items() if not isinstance(v, list)) or "n/a"
+        lines.append(
+            f"| {size['label']} | {r.get('pipeline_over_floor', 'n/a')} | {r.get('peer_over_pipeline', 'n/a')} | "
+            f"{r.get('incremental_over_full', 'n/a')} | {agree} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_bench(labels: list[str], work_dir: Path, out_dir: Path, seed: int, peer: bool) -> Path:
+    results = {"started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(), "sizes": []}
+    for label in labels:
+        size = bench_size(label, SIZES[label], work_dir.resolve(), seed, peer)
+        size["ratios"] = ratios(size)
+        results["sizes"].append(size)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    json_path = out_dir / f"bench-{stamp}.json"
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "latest.md").write_text(markdown(results))
+    print(markdown(results))
+    return json_path
+
+
+DEFAULT_WORK_DIR = PROJECT_ROOT / ".bench"
+DEFAULT_OUT_DIR = PROJECT_ROOT / "benchmarks"

@@ -1,0 +1,48 @@
+"""`subwh bench` on a tiny company: every phase runs, the floor's marts equal the pipeline's published
+ones and the peer's DAU/WAU/MAU equal engagement_daily. The timings themselves are not asserted
+(benchmarks measure, tests do not time)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from orchestration.bench import bench_size, markdown, ratios, tree_rss_bytes
+
+pytestmark = pytest.mark.slow
+HOLD_200_MB = 'import sys; b = b"x" * (200 * 2**20); print(1, flush=True); sys.stdin.read()'
+
+
+def test_every_phase_runs_and_the_floor_and_peer_compute_the_same_numbers(tmp_path):
+    size = bench_size("tiny", 15_000, tmp_path, seed=3, peer=True)
+
+    phases = {p["name"]: p for p in size["phases"]}
+    assert list(phases) == ["generate", "pipeline", "floor", "peer", "incremental"]
+    assert all(p["ok"] for p in phases.values()), [p["note"] for p in phases.values()]
+    assert all(p["seconds"] > 0 and p["peak_rss_bytes"] > 0 for p in phases.values())
+    assert size["agreement"] == {
+        "floor_marts_equal_pipeline": True,
+        "floor_marts_differing": [],
+        "peer_engagement_equal_pipeline": True,
+    }
+    assert phases["pipeline"]["rows"] == size["history_rows"] > size["incremental_rows"] > 0
+    size["ratios"] = ratios(size)
+    assert set(size["ratios"]) == {"pipeline_over_floor", "peer_over_pipeline", "incremental_over_full"}
+    table = markdown({"machine": {"cpu": "x", "cores": 2, "memory_gib": 1}, "started_at": "now", "sizes": [size]})
+    assert "| tiny | pipeline |" in table and "floor_marts_equal_pipeline: True" in table
+    json.dumps(size)  # the results file is plain JSON
+
+
+def test_peak_memory_counts_the_children_of_a_phase():
+    """A shell whose child holds 200 MB: the shell alone is small, its tree is not."""
+    shell = subprocess.Popen(
+        ["sh", "-c", f"{sys.executable} -c '{HOLD_200_MB}'"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert shell.stdout.readline().strip() == b"1"
+        assert tree_rss_bytes(shell.pid) >= 200 * 2**20
+    finally:
+        shell.communicate(b"")
