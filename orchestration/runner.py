@@ -9,11 +9,8 @@ from orchestration.definitions import JOB_NAME, build_definitions
 from orchestration.publish_assets import check_detail
 from orchestration.run_lock import RunInProgressError, exclusive_run
 from orchestration.settings import Settings
-from orchestration.triggers import record_failure, root_error_line
+from orchestration.triggers import HEADLESS_TAG, record_failure, root_error_line
 
-# Runs started by `subwh run` (in this process) carry this tag, so a later one can tell that a run
-# left STARTED in the instance was its own, killed before it could record the end.
-HEADLESS_TAG = {"subwh/launched_by": "subwh run"}
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 

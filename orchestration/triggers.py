@@ -26,6 +26,10 @@ from orchestration.settings import Settings, load_settings
 from orchestration.stripe_api import StripeAPIError, StripeClient, pull_events
 
 FAILURES_FILE = "run_failures.jsonl"
+# Runs started by `subwh run` carry this tag: a later one can tell that a run left STARTED in the
+# instance was its own, killed before it could record the end, and the failure sensor leaves their
+# failures to `subwh run`, which records them itself.
+HEADLESS_TAG = {"subwh/launched_by": "subwh run"}
 
 
 def landing_fingerprint(landing_dir: Path) -> tuple[str, int]:
@@ -94,6 +98,9 @@ def record_failure(
 )
 def record_run_failures(context: dg.RunFailureSensorContext) -> None:
     from orchestration.publish_assets import check_detail
+
+    if context.dagster_run.tags.get("subwh/launched_by") == HEADLESS_TAG["subwh/launched_by"]:
+        return  # `subwh run` recorded it already
 
     steps = sorted({event.step_key for event in context.get_step_failure_events() if event.step_key})
     records = context.instance.get_records_for_run(

@@ -13,7 +13,7 @@ import duckdb
 from orchestration import resources
 from orchestration.extract_assets import extract_assets
 from orchestration.resources import WarehouseResource
-from orchestration.triggers import FAILURES_FILE, build_landing_files_sensor, record_run_failures
+from orchestration.triggers import FAILURES_FILE, HEADLESS_TAG, build_landing_files_sensor, record_run_failures
 from orchestration.warehouse import connect
 
 
@@ -54,6 +54,18 @@ def test_a_failed_run_is_recorded_with_its_step_and_error(settings):
     recorded = json.loads(line)
     assert recorded["run_id"] == result.run_id and recorded["failed_steps"] == ["breaks"]
     assert "x.jsonl.gz:7: something named" in recorded["error"]
+
+    # a failed `subwh run` records itself; the sensor (under a daemon on the same instance) skips it
+    headless = dg.materialize([breaks], instance=instance, raise_on_error=False, tags=HEADLESS_TAG)
+    record_run_failures(
+        dg.build_run_status_sensor_context(
+            sensor_name="record_run_failures",
+            dagster_instance=instance,
+            dagster_run=headless.dagster_run,
+            dagster_event=headless.get_run_failure_event(),
+        ).for_run_failure()
+    )
+    assert len((settings.warehouse_dir / FAILURES_FILE).read_text().splitlines()) == 1
 
 
 def test_an_extract_that_finds_the_warehouse_locked_is_retried_with_backoff(settings, monkeypatch):
