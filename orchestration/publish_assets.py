@@ -13,18 +13,24 @@ from orchestration.resources import WarehouseResource, retry_when_locked
 MARTS = mart_model_names()
 
 
-def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
-    """Error-severity checks that failed in this run (dbt tests and our own checks), each with how
-    many rows failed and where to look when the check says."""
-    records = context.instance.get_records_for_run(
-        run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+def failed_checks(instance: dg.DagsterInstance, run_id: str, blocking_only: bool) -> list[str]:
+    """Checks that failed in a run (dbt tests and our own checks; only error-severity ones when
+    `blocking_only`), each with how many rows failed and where to look when the check says."""
+    records = instance.get_records_for_run(
+        run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
     ).records
     failed = []
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{check_detail(evaluation)}")
+        if evaluation.passed or (blocking_only and evaluation.severity != dg.AssetCheckSeverity.ERROR):
+            continue
+        failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{check_detail(evaluation)}")
     return sorted(failed)
+
+
+def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """Error-severity checks that failed in this run: what keeps it from publishing."""
+    return failed_checks(context.instance, context.run.run_id, blocking_only=True)
 
 
 def check_detail(evaluation) -> str:

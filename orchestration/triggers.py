@@ -97,24 +97,17 @@ def record_failure(
     description=f"Records each failed run (steps, checks, first error) in <warehouse>/{FAILURES_FILE}.",
 )
 def record_run_failures(context: dg.RunFailureSensorContext) -> None:
-    from orchestration.publish_assets import check_detail
+    from orchestration.publish_assets import failed_checks
 
     if context.dagster_run.tags.get("subwh/launched_by") == HEADLESS_TAG["subwh/launched_by"]:
         return  # `subwh run` recorded it already
 
     steps = sorted({event.step_key for event in context.get_step_failure_events() if event.step_key})
-    records = context.instance.get_records_for_run(
-        run_id=context.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
-    ).records
-    checks = []
-    for record in records:
-        evaluation = record.event_log_entry.dagster_event.event_specific_data
-        if not evaluation.passed:
-            checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{check_detail(evaluation)}")
+    checks = failed_checks(context.instance, context.dagster_run.run_id, blocking_only=False)
     step_errors = [root_error_line(e.event_specific_data.error) for e in context.get_step_failure_events()]
     error = (step_errors or [(context.failure_event.message or "").strip()])[0]
     path = record_failure(
-        load_settings(), context.dagster_run.run_id, context.dagster_run.job_name, steps, sorted(checks), error
+        load_settings(), context.dagster_run.run_id, context.dagster_run.job_name, steps, checks, error
     )
     context.log.info(f"recorded the failure of run {context.dagster_run.run_id} in {path}")
 
