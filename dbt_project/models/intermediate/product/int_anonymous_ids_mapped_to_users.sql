@@ -1,6 +1,8 @@
 -- grain: one row per anonymous id (or aliased previous id) that was tied to a user. Each maps to
 -- exactly one user: the first call that tied it (identify, a track carrying both ids, or alias)
--- wins, so a shared device that later logs in as someone else keeps its first owner.
+-- wins, so a shared device that later logs in as someone else keeps its first owner. tie_loaded_at is
+-- when that call was loaded: an id whose first tie was loaded recently is one the incremental
+-- int_tracks_stitched_to_users must re-stitch.
 with identifies as (
     select * from {{ ref('stg_segment__identifies') }}
 ),
@@ -14,15 +16,15 @@ aliases as (
 ),
 
 pairings as (
-    select anonymous_id, user_id, occurred_at, message_id, 'identify' as tied_by
+    select anonymous_id, user_id, occurred_at, message_id, loaded_at, 'identify' as tied_by
     from identifies
     where anonymous_id is not null and user_id is not null
     union all
-    select anonymous_id, user_id, occurred_at, message_id, 'track' as tied_by
+    select anonymous_id, user_id, occurred_at, message_id, loaded_at, 'track' as tied_by
     from tracks
     where anonymous_id is not null and user_id is not null
     union all
-    select previous_id as anonymous_id, user_id, occurred_at, message_id, 'alias' as tied_by
+    select previous_id as anonymous_id, user_id, occurred_at, message_id, loaded_at, 'alias' as tied_by
     from aliases
     where previous_id is not null and user_id is not null and previous_id != user_id
 ),
@@ -45,7 +47,8 @@ final as (
         user_id,
         occurred_at as first_tied_at,
         tied_by,
-        first_user_id_seen != last_user_id_seen as is_shared
+        first_user_id_seen != last_user_id_seen as is_shared,
+        loaded_at as tie_loaded_at
     from ranked
     where pairing_rank = 1
 )

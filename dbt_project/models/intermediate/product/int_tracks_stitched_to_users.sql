@@ -1,6 +1,16 @@
 -- grain: one row per track call (messageId), with the user it belongs to. Anonymous calls get the
 -- user their anonymous id was later tied to (before and after the identify); a user id that was
 -- aliased to a newer one gets the newer one. Calls never tied to a user keep user_id NULL.
+-- Incremental (delete+insert by messageId): a run stitches the calls loaded since the last one
+-- (macros/incremental.sql) and re-stitches the older calls whose anonymous or aliased id got its
+-- first tie in those loads. stitched_at marks the rows a run wrote, for int_user_active_days.
+{{ config(
+    materialized=('table' if target.type == 'spark' else 'incremental'),
+    incremental_strategy='delete+insert',
+    unique_key='message_id',
+    on_schema_change='fail'
+) }}
+
 with tracks as (
     select * from {{ ref('stg_segment__tracks') }}
 ),
@@ -9,26 +19,45 @@ identity_map as (
     select * from {{ ref('int_anonymous_ids_mapped_to_users') }}
 ),
 
+{% if is_incremental() %}
+newly_tied as (
+    select anonymous_id from identity_map
+    where tie_loaded_at >= {{ incremental_cutoff('loaded_at') }}
+),
+
+{% endif %}
+to_stitch as (
+    select * from tracks
+    where occurred_at is not null
+    {%- if is_incremental() %}
+        and (
+            loaded_at >= {{ incremental_cutoff('loaded_at') }}
+            or (user_id is null and anonymous_id in (select anonymous_id from newly_tied))
+            or user_id in (select anonymous_id from newly_tied)
+        )
+    {%- endif %}
+),
+
 final as (
     select
-        tracks.message_id,
-        coalesce(aliased.user_id, tracks.user_id, by_anonymous_id.user_id) as user_id,
-        tracks.user_id is null and by_anonymous_id.user_id is not null as is_stitched,
-        tracks.anonymous_id,
-        tracks.event_name,
-        tracks.occurred_at,
-        cast(tracks.occurred_at as date) as occurred_date,
-        tracks.account_id,
-        tracks.campaign_source,
-        tracks.campaign_medium,
-        tracks.properties,
-        tracks.loaded_at
-    from tracks
+        to_stitch.message_id,
+        coalesce(aliased.user_id, to_stitch.user_id, by_anonymous_id.user_id) as user_id,
+        to_stitch.user_id is null and by_anonymous_id.user_id is not null as is_stitched,
+        to_stitch.anonymous_id,
+        to_stitch.event_name,
+        to_stitch.occurred_at,
+        cast(to_stitch.occurred_at as date) as occurred_date,
+        to_stitch.account_id,
+        to_stitch.campaign_source,
+        to_stitch.campaign_medium,
+        to_stitch.properties,
+        to_stitch.loaded_at,
+        {{ this_run_started_at() }} as stitched_at
+    from to_stitch
     left join identity_map as aliased
-        on tracks.user_id = aliased.anonymous_id and aliased.tied_by = 'alias'
+        on to_stitch.user_id = aliased.anonymous_id and aliased.tied_by = 'alias'
     left join identity_map as by_anonymous_id
-        on tracks.user_id is null and tracks.anonymous_id = by_anonymous_id.anonymous_id
-    where tracks.occurred_at is not null
+        on to_stitch.user_id is null and to_stitch.anonymous_id = by_anonymous_id.anonymous_id
 )
 
 select * from final

@@ -1,5 +1,5 @@
 -- grain: one row per Segment messageId (deliveries deduplicated; the first loaded copy wins).
--- Incremental: each run parses only the rows loaded since the last one (macros/unstaged_rows.sql).
+-- Incremental: each run parses only the rows loaded since the last one (macros/incremental.sql).
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 
 with unstaged as (

@@ -1,0 +1,39 @@
+{#- The oldest time an incremental run takes in: the newest `column` value the model already holds,
+    less a lookback (var incremental_lookback_hours), so a clock that stepped back by less than the
+    lookback cannot make a run skip a row. Only meaningful inside is_incremental(). -#}
+{% macro incremental_cutoff(column) -%}
+    {%- set lookback_hours = positive_int(var('incremental_lookback_hours'), 'incremental_lookback_hours') | int -%}
+    (
+        select coalesce(
+            {{ dbt.dateadd('hour', -lookback_hours, 'max(held.' ~ column ~ ')') }},
+            cast('1970-01-01' as timestamp)
+        )
+        from {{ this }} as held
+    )
+{%- endmacro %}
+
+{#- When this dbt invocation started (UTC), as a timestamp: the `stitched_at` of the rows an
+    incremental product model rewrote, so the models after it know which rows changed. -#}
+{% macro this_run_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+{%- endmacro %}
+
+{#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
+    incremental run takes the rows loaded since the newest one it holds, less the lookback
+    (incremental_cutoff). The window runs on our own load time (`loaded_at`), not the event's time,
+    so a late event is new whatever its timestamp says. Rows whose id the model already holds stay
+    out: for raw deliveries, the first delivery won before and a redelivery changes nothing.
+    `id_column` names the id in `relation`, `staged_id_column` the same id in the model. -#}
+{% macro unstaged_rows(relation, id_column='event_id', staged_id_column=none) -%}
+    {%- set staged_id_column = staged_id_column or id_column -%}
+    select new_rows.*
+    from {{ relation }} as new_rows
+    {%- if is_incremental() %}
+        where
+            new_rows.loaded_at >= {{ incremental_cutoff('loaded_at') }}
+            and not exists (
+                select 1 from {{ this }} as staged
+                where staged.{{ staged_id_column }} = new_rows.{{ id_column }}
+            )
+    {%- endif %}
+{%- endmacro %}
