@@ -12,12 +12,6 @@
     )
 {%- endmacro %}
 
-{#- When this dbt invocation started (UTC), as a timestamp: the `stitched_at` of the rows an
-    incremental product model rewrote, so the models after it know which rows changed. -#}
-{% macro this_run_started_at() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
-{%- endmacro %}
-
 {#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
     incremental run takes the rows loaded since the newest one it holds, less the lookback
     (incremental_cutoff). The window runs on our own load time (`loaded_at`), not the event's time,

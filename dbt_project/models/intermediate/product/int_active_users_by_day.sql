@@ -3,7 +3,7 @@
 -- days ending that day.
 -- Incremental (delete+insert by day): a user-day that int_user_active_days rewrote since the last run
 -- changes the counts of its day and the 29 after it; those days are recounted, with the days the
--- horizon moved past since the last run. stitched_at is the newest of the user-days counted.
+-- horizon moved past since the last run. stitched_through is the newest of the user-days counted.
 {{ config(
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='delete+insert',
@@ -29,7 +29,7 @@ changed_days as (
         cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'active_days.activity_date') }} as date) as day
     from active_days
     cross join offsets
-    where active_days.stitched_at >= {{ incremental_cutoff('stitched_at') }}
+    where active_days.stitched_through >= {{ incremental_cutoff('stitched_through') }}
 ),
 
 last_counted as (
@@ -48,7 +48,7 @@ first_recounted as (
 covered_days as (
     select
         active_days.user_id,
-        active_days.stitched_at,
+        active_days.stitched_through,
         cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'active_days.activity_date') }} as date) as day,
         offsets.generated_number - 1 as days_since_active
     from active_days
@@ -67,7 +67,7 @@ final as (
         count(distinct case when covered_days.days_since_active = 0 then covered_days.user_id end) as dau,
         count(distinct case when covered_days.days_since_active < 7 then covered_days.user_id end) as wau,
         count(distinct covered_days.user_id) as mau,
-        max(covered_days.stitched_at) as stitched_at
+        max(covered_days.stitched_through) as stitched_through
     from covered_days
     cross join horizon
     where covered_days.day <= horizon.horizon_date

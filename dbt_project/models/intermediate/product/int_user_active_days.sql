@@ -2,7 +2,7 @@
 -- days_since_signup counts calendar days: 0 is the signup day.
 -- Incremental (delete+insert by day): a run recomputes whole days, those holding a call that
 -- int_tracks_stitched_to_users (re)wrote since the last run, and every day of a user whose signup
--- day moved. stitched_at is the newest stitched_at among the day's calls.
+-- day moved. stitched_through is the newest stitched_through among the day's calls.
 {{ config(
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='delete+insert',
@@ -22,7 +22,7 @@ signups as (
 {% if is_incremental() %}
 changed_days as (
     select occurred_date as activity_date from tracks
-    where stitched_at >= {{ incremental_cutoff('stitched_at') }}
+    where stitched_through >= {{ incremental_cutoff('stitched_through') }}
     union
     select held.activity_date
     from {{ this }} as held
@@ -37,7 +37,7 @@ active_days as (
         user_id,
         occurred_date as activity_date,
         count(*) as events,
-        max(stitched_at) as stitched_at
+        max(stitched_through) as stitched_through
     from tracks
     {%- if is_incremental() %}
     where occurred_date in (select activity_date from changed_days)
@@ -51,7 +51,7 @@ final as (
         active_days.activity_date,
         {{ dbt.datediff('signups.signup_date', 'active_days.activity_date', 'day') }} as days_since_signup,
         active_days.events,
-        active_days.stitched_at
+        active_days.stitched_through
     from active_days
     inner join signups on active_days.user_id = signups.user_id
 )
