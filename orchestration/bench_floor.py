@@ -12,7 +12,6 @@ pipeline's warehouse rather than parsed again.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from graphlib import TopologicalSorter
@@ -22,6 +21,7 @@ import duckdb
 
 from orchestration.extract import ensure_raw_schema
 from orchestration.pii import hash_key, keyed_hasher
+from orchestration.warehouse import memory_limit
 
 ID_PATH = {"stripe": "$.id", "segment": "$.messageId"}
 
@@ -60,7 +60,7 @@ def main(landing: Path, floor_dir: Path, manifest_path: Path, pipeline_warehouse
     # named like the pipeline's working file, so dbt's compiled relation names ("warehouse"...) resolve
     con = duckdb.connect(str(floor_dir / "warehouse.duckdb"))
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"set memory_limit = '{os.environ.get('SUBWH_DUCKDB_MEMORY_LIMIT', '4GB')}'")
+    con.execute(f"set memory_limit = '{memory_limit()}'")
     con.create_function(
         "pii_hash",
         keyed_hasher(hash_key(floor_dir)),

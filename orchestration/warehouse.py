@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+# DuckDB memory_limit when SUBWH_DUCKDB_MEMORY_LIMIT is unset (also the default in dbt_project/profiles.yml)
+DEFAULT_MEMORY_LIMIT = "2.5GB"
 LOCK_ERROR_MARKERS = ("Could not set lock", "Conflicting lock")
 
 
@@ -35,9 +37,14 @@ def connect(
             waited += wait
             wait *= 2
     con.execute("set TimeZone = 'UTC'")
-    # the same ceiling as dbt's connections (profiles.yml); DuckDB spills to disk beyond it
-    con.execute(f"set memory_limit = '{os.environ.get('SUBWH_DUCKDB_MEMORY_LIMIT', '4GB')}'")
+    con.execute(f"set memory_limit = '{memory_limit()}'")
     return con
+
+
+def memory_limit() -> str:
+    """DuckDB's memory ceiling, the same as dbt's connections get (profiles.yml); DuckDB spills to disk
+    beyond it. 2.5GB keeps a whole run (dbt's DuckDB plus the Dagster process) under 4 GiB."""
+    return os.environ.get("SUBWH_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
 
 def _locked_message(path: Path, duckdb_message: str, waited: float) -> str:

@@ -2,7 +2,10 @@
 build of all its files publishes, with redeliveries, late events and a clock that stepped back in
 between."""
 
+import gzip
+import json
 import shutil
+from collections import Counter
 from datetime import datetime, timedelta
 
 import dagster as dg
@@ -15,6 +18,10 @@ from orchestration.runner import run_everything
 
 pytestmark = pytest.mark.slow
 
+# Users of the test company (run_helpers.company) whose calls the test delivers late.
+LATE_LOGIN, LATE_LOGIN_DEVICE = "usr_00400000000001", "anon-004-0000000001"
+SIGNUP_MOVED, SIGNUP_MOVED_DEVICE = "usr_00400000000016", "anon-004-0000000016"
+
 
 def _hold_back(settings, after_day: str, aside):
     """Move the landing files dated after `after_day` (and the re-dropped copies) out of the landing zone."""
@@ -23,6 +30,69 @@ def _hold_back(settings, after_day: str, aside):
         if day > after_day or "redropped" in path.name:
             (aside / path.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.move(path, aside / path.parent.name / path.name)
+
+
+def _arrive_last(settings, belongs) -> int:
+    """Move the Segment calls for which `belongs(call)` holds into the newest day's file, as a device
+    that synced late would deliver them. Calls whose messageId occurs more than once (a redelivery or a
+    conflicting copy) stay put, so that the first delivery is the same call as in a build from the
+    untouched files."""
+    files = sorted((settings.landing_dir / "segment").glob("*.jsonl.gz"))
+    copies = Counter(call["messageId"] for path in files for _, call in _calls(path) if call)
+    newest = max((p for p in files if "redropped" not in p.name), key=lambda p: p.name[-19:])
+    moved = []
+    for path in files:
+        if path == newest or "redropped" in path.name:
+            continue
+        kept = []
+        for line, call in _calls(path):
+            goes = call is not None and copies[call["messageId"]] == 1 and belongs(call)
+            (moved if goes else kept).append(line)
+        path.write_bytes(gzip.compress(b"".join(kept)))
+    newest.write_bytes(gzip.compress(gzip.decompress(newest.read_bytes()) + b"".join(moved)))
+    return len(moved)
+
+
+def _calls(path) -> list[tuple[bytes, dict | None]]:
+    """Each line of a landing file with its call (None for a line that is not a JSON object)."""
+    out = []
+    for line in gzip.decompress(path.read_bytes()).splitlines(keepends=True):
+        try:
+            call = json.loads(line)
+        except ValueError:
+            call = None
+        out.append((line, call if isinstance(call, dict) and "messageId" in call else None))
+    return out
+
+
+def _late_users(settings) -> dict:
+    """Whether LATE_LOGIN's anonymous calls are still without a user, and SIGNUP_MOVED's signup day."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        unstitched = con.execute(
+            """select count(*) > 0 from intermediate.int_tracks_stitched_to_users
+            where anonymous_id = ? and user_id is null""",
+            [LATE_LOGIN_DEVICE],
+        ).fetchone()[0]
+        signup = con.execute(
+            "select cast(signup_date as varchar) from intermediate.int_user_signups where user_id = ?", [SIGNUP_MOVED]
+        ).fetchone()
+    return {"unstitched": unstitched, "signup_date": signup and signup[0]}
+
+
+def _product_state(settings) -> dict:
+    """Row count and an order-independent hash of each incremental product model, without the columns
+    that record when a row was loaded or written."""
+    without = {
+        "int_tracks_stitched_to_users": "loaded_at, stitched_through",
+        "int_user_active_days": "stitched_through",
+        "int_active_users_by_day": "stitched_through",
+    }
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return {
+            model: con.execute(f"""select count(*), sum(hash(x::varchar))
+                from (select * exclude ({columns}) from intermediate.{model}) as x""").fetchone()
+            for model, columns in without.items()
+        }
 
 
 def _deliver(settings, aside, up_to_day: str):
@@ -48,6 +118,18 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     # Late lines (moved 2 days on), redeliveries 3 days on and conflicting second copies cross the
     # run boundaries: a redelivered event staged by an earlier run must stay as first delivered.
     settings = company(tmp_path, ["late=0.03", "redelivered=0.03", "conflicting_payload=0.03", "duplicate_file"])
+
+    # Two users' calls come last, after the first loads' lookback has passed:
+    # - every call of LATE_LOGIN carrying its userId. Its anonymous calls of Jan 4 load in the first
+    #   run with no user; its identify, in the last run, must re-stitch them.
+    # - every call of SIGNUP_MOVED on its first day, Jan 13. Until then it signs up on Jan 14 (its first
+    #   call); the last run moves its signup back a day, and its Jan 14 and 15 rows must follow.
+    def first_day_of_signup_moved(call):
+        mine = call.get("userId") == SIGNUP_MOVED or call.get("anonymousId") == SIGNUP_MOVED_DEVICE
+        return mine and (call.get("timestamp") or call.get("receivedAt", "")) < "2024-01-14"
+
+    assert _arrive_last(settings, lambda call: call.get("userId") == LATE_LOGIN) > 0
+    assert _arrive_last(settings, first_day_of_signup_moved) > 0
     aside = tmp_path / "not_yet_delivered"
     _hold_back(settings, "2024-01-25", aside)
     instance = dg.DagsterInstance.ephemeral()
@@ -61,6 +143,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
         assert summary.published, summary.failure_details
 
     run_loading_at(-timedelta(days=4), None)
+    assert _late_users(settings) == {"unstitched": True, "signup_date": "2024-01-14"}
     with duckdb.connect(str(settings.warehouse_path)) as con:
         # A mark no mart reads, on a row staged by the first run: a rebuild of the staging table would
         # lose it, an incremental run keeps it.
@@ -83,6 +166,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     # product models keep those rows and re-stitch only what the new loads tied.
     run_loading_at(-timedelta(days=2), "2024-02-04")
     run_loading_at(timedelta(0), "all")
+    assert _late_users(settings) == {"unstitched": False, "signup_date": "2024-01-13"}
 
     incremental = mart_digests(settings)
     without_loads = lambda digests: {t: d for t, d in digests.items() if t != "data_quality_summary"}  # noqa: E731
@@ -101,10 +185,12 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
             source: con.execute(f"select count(distinct event_id) from raw.{source}_events").fetchone()[0]
             for source in ("stripe", "segment")
         }
-        # The product models kept rows written by earlier runs: they were not rebuilt each time.
+        # The stitched calls and the active days kept rows written by earlier runs: they were not
+        # rebuilt each time. (Every day's DAU/WAU/MAU row is recounted here: late calls touched its
+        # 30-day window.)
         runs_held = {
             model: con.execute(f"select count(distinct stitched_through) from intermediate.{model}").fetchone()[0]
-            for model in ("int_tracks_stitched_to_users", "int_user_active_days", "int_active_users_by_day")
+            for model in ("int_tracks_stitched_to_users", "int_user_active_days")
         }
     assert kept == "staged by the first run"
     assert loads[0] == 8 and loads[1] > 0  # four runs x two sources; the redeliveries are counted
@@ -114,3 +200,8 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     # A rerun with nothing new changes nothing.
     assert run_everything(settings, instance=instance).published
     assert mart_digests(settings) == incremental
+
+    # The product models hold, row for row, what a full build of the same files computes.
+    incremental_state = _product_state(settings)
+    assert run_everything(settings, instance=instance, full_refresh=True).published
+    assert _product_state(settings) == incremental_state
