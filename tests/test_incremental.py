@@ -1,4 +1,4 @@
-"""Incremental runs: a company delivered over four runs days apart publishes exactly what one full
+"""Incremental runs: a company delivered over five runs days apart publishes exactly what one full
 build of all its files publishes, with redeliveries, late events and a clock that stepped back in
 between."""
 
@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 # Users of the test company (run_helpers.company) whose calls the test delivers late.
 LATE_LOGIN, LATE_LOGIN_DEVICE = "usr_00400000000001", "anon-004-0000000001"
 SIGNUP_MOVED, SIGNUP_MOVED_DEVICE = "usr_00400000000016", "anon-004-0000000016"
+LATE_SYNC_DAY = "2099-01-01"  # after every day of the company: delivered by the last run only
 
 
 def _hold_back(settings, after_day: str, aside):
@@ -33,23 +34,24 @@ def _hold_back(settings, after_day: str, aside):
 
 
 def _arrive_last(settings, belongs) -> int:
-    """Move the Segment calls for which `belongs(call)` holds into the newest day's file, as a device
-    that synced late would deliver them. Calls whose messageId occurs more than once (a redelivery or a
-    conflicting copy) stay put, so that the first delivery is the same call as in a build from the
-    untouched files."""
+    """Move the Segment calls for which `belongs(call)` holds into a file of their own, dated
+    LATE_SYNC_DAY, as a device that synced late would deliver them. Calls whose messageId occurs more
+    than once (a redelivery or a conflicting copy) stay put, so that the first delivery is the same
+    call as in a build from the untouched files."""
     files = sorted((settings.landing_dir / "segment").glob("*.jsonl.gz"))
     copies = Counter(call["messageId"] for path in files for _, call in _calls(path) if call)
-    newest = max((p for p in files if "redropped" not in p.name), key=lambda p: p.name[-19:])
+    late_file = settings.landing_dir / "segment" / f"segment_late_sync_{LATE_SYNC_DAY}.jsonl.gz"
     moved = []
     for path in files:
-        if path == newest or "redropped" in path.name:
+        if "redropped" in path.name:
             continue
         kept = []
         for line, call in _calls(path):
             goes = call is not None and copies[call["messageId"]] == 1 and belongs(call)
             (moved if goes else kept).append(line)
         path.write_bytes(gzip.compress(b"".join(kept)))
-    newest.write_bytes(gzip.compress(gzip.decompress(newest.read_bytes()) + b"".join(moved)))
+    old = gzip.decompress(late_file.read_bytes()) if late_file.exists() else b""
+    late_file.write_bytes(gzip.compress(old + b"".join(moved)))
     return len(moved)
 
 
@@ -119,7 +121,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     # run boundaries: a redelivered event staged by an earlier run must stay as first delivered.
     settings = company(tmp_path, ["late=0.03", "redelivered=0.03", "conflicting_payload=0.03", "duplicate_file"])
 
-    # Two users' calls come last, after the first loads' lookback has passed:
+    # Two users' calls come in the last run, long after the first loads' lookback has passed:
     # - every call of LATE_LOGIN carrying its userId. Its anonymous calls of Jan 4 load in the first
     #   run with no user; its identify, in the last run, must re-stitch them.
     # - every call of SIGNUP_MOVED on its first day, Jan 13. Until then it signs up on Jan 14 (its first
@@ -142,7 +144,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
             summary = run_everything(settings, instance=instance)
         assert summary.published, summary.failure_details
 
-    run_loading_at(-timedelta(days=4), None)
+    run_loading_at(-timedelta(days=6), None)
     assert _late_users(settings) == {"unstitched": True, "signup_date": "2024-01-14"}
     with duckdb.connect(str(settings.warehouse_path)) as con:
         # A mark no mart reads, on a row staged by the first run: a rebuild of the staging table would
@@ -154,7 +156,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
 
     # The second run loads with a clock two hours behind the first run's: its rows are older, by load
     # time, than what is already staged, and only the lookback window picks them up.
-    run_loading_at(-timedelta(days=4, hours=2), "2024-01-31")
+    run_loading_at(-timedelta(days=6, hours=2), "2024-01-31")
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         stepped_back = con.execute("""
             select count(*) from raw.segment_events
@@ -162,9 +164,11 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
             """).fetchone()[0]
     assert stepped_back > 0  # the second run's rows really do sort before the first run's
 
-    # Two days later, then two more: the last run's lookback no longer reaches the first loads, so the
-    # product models keep those rows and re-stitch only what the new loads tied.
-    run_loading_at(-timedelta(days=2), "2024-02-04")
+    # Every two days a run: from the fourth on, the lookback no longer reaches the first loads, so the
+    # product models keep those rows and rewrite only what the new loads touched.
+    run_loading_at(-timedelta(days=4), "2024-02-04")
+    run_loading_at(-timedelta(days=2), "2024-12-31")
+    assert _late_users(settings) == {"unstitched": True, "signup_date": "2024-01-14"}
     run_loading_at(timedelta(0), "all")
     assert _late_users(settings) == {"unstitched": False, "signup_date": "2024-01-13"}
 
@@ -193,7 +197,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
             for model in ("int_tracks_stitched_to_users", "int_user_active_days")
         }
     assert kept == "staged by the first run"
-    assert loads[0] == 8 and loads[1] > 0  # four runs x two sources; the redeliveries are counted
+    assert loads[0] == 9 and loads[1] > 0  # five runs (the last loads Segment only); the redeliveries are counted
     assert staged == distinct_raw
     assert all(held >= 2 for held in runs_held.values()), runs_held
 
