@@ -9,7 +9,7 @@ from orchestration.definitions import JOB_NAME, build_definitions
 from orchestration.publish_assets import check_detail
 from orchestration.run_lock import RunInProgressError, exclusive_run
 from orchestration.settings import Settings
-from orchestration.triggers import HEADLESS_TAG, record_failure, root_error_line
+from orchestration.triggers import HEADLESS_TAG, launched_by_subwh_run, record_failure, root_error_line
 
 IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
@@ -75,7 +75,7 @@ def _close_interrupted_runs(instance: dg.DagsterInstance) -> None:
     """Holding the lock, no other `subwh run` is alive: one still marked in progress was killed, and is
     recorded as failed. A run launched from the UI and still in progress makes this one refuse to start."""
     for run in instance.get_runs(filters=dg.RunsFilter(job_name=JOB_NAME, statuses=IN_PROGRESS)):
-        if run.tags.get("subwh/launched_by") == HEADLESS_TAG["subwh/launched_by"]:
+        if launched_by_subwh_run(run):
             instance.report_run_failed(run, message="interrupted: the `subwh run` process ended before the run did")
         else:
             raise RunInProgressError(

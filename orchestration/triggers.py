@@ -32,6 +32,11 @@ FAILURES_FILE = "run_failures.jsonl"
 HEADLESS_TAG = {"subwh/launched_by": "subwh run"}
 
 
+def launched_by_subwh_run(run: dg.DagsterRun) -> bool:
+    """Whether `subwh run` started this run (it carries HEADLESS_TAG)."""
+    return HEADLESS_TAG.items() <= run.tags.items()
+
+
 def landing_fingerprint(landing_dir: Path) -> tuple[str, int]:
     """A digest of every landing file's name, size and modification time, and how many there are."""
     digest, count = hashlib.sha256(), 0
@@ -99,7 +104,7 @@ def record_failure(
 def record_run_failures(context: dg.RunFailureSensorContext) -> None:
     from orchestration.publish_assets import failed_checks
 
-    if context.dagster_run.tags.get("subwh/launched_by") == HEADLESS_TAG["subwh/launched_by"]:
+    if launched_by_subwh_run(context.dagster_run):
         return  # `subwh run` recorded it already
 
     steps = sorted({event.step_key for event in context.get_step_failure_events() if event.step_key})

@@ -38,20 +38,22 @@ def _arrive_last(settings, belongs) -> int:
     LATE_SYNC_DAY, as a device that synced late would deliver them. Calls whose messageId occurs more
     than once (a redelivery or a conflicting copy) stay put, so that the first delivery is the same
     call as in a build from the untouched files."""
-    files = sorted((settings.landing_dir / "segment").glob("*.jsonl.gz"))
-    copies = Counter(call["messageId"] for path in files for _, call in _calls(path) if call)
-    late_file = settings.landing_dir / "segment" / f"segment_late_sync_{LATE_SYNC_DAY}.jsonl.gz"
+    segment = settings.landing_dir / "segment"
+    late_file = segment / f"segment_late_sync_{LATE_SYNC_DAY}.jsonl.gz"
+    parsed = {path: _calls(path) for path in sorted(segment.glob("*.jsonl.gz"))}
+    copies = Counter(call["messageId"] for calls in parsed.values() for _, call in calls if call)
     moved = []
-    for path in files:
-        if "redropped" in path.name:
+    for path, calls in parsed.items():
+        if path == late_file or "redropped" in path.name:
             continue
         kept = []
-        for line, call in _calls(path):
+        for line, call in calls:
             goes = call is not None and copies[call["messageId"]] == 1 and belongs(call)
             (moved if goes else kept).append(line)
-        path.write_bytes(gzip.compress(b"".join(kept)))
-    old = gzip.decompress(late_file.read_bytes()) if late_file.exists() else b""
-    late_file.write_bytes(gzip.compress(old + b"".join(moved)))
+        if len(kept) < len(calls):
+            path.write_bytes(gzip.compress(b"".join(kept)))
+    already_late = b"".join(line for line, _ in parsed.get(late_file, []))
+    late_file.write_bytes(gzip.compress(already_late + b"".join(moved)))
     return len(moved)
 
 

@@ -1,3 +1,10 @@
+{#- The materialization of a model that an incremental run rewrites by key (delete+insert). On Spark
+    it is a plain table rebuilt each run: dbt-spark has no delete+insert, and its merge needs Delta,
+    Iceberg or Hudi (docs/spark.md). -#}
+{% macro rewritable_incremental() -%}
+    {{- 'table' if target.type == 'spark' else 'incremental' -}}
+{%- endmacro %}
+
 {#- The oldest time an incremental run takes in: the newest `column` value the model already holds,
     less a lookback (var incremental_lookback_hours), so a clock that stepped back by less than the
     lookback cannot make a run skip a row. Only meaningful inside is_incremental(). -#}

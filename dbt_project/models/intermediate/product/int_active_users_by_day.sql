@@ -5,7 +5,7 @@
 -- changes the counts of its day and the 29 after it; those days are recounted, with the days the
 -- horizon moved past since the last run. stitched_through is the newest of the user-days counted.
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
+    materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key='day',
     on_schema_change='fail'
@@ -24,6 +24,8 @@ offsets as (
 ),
 
 {% if is_incremental() %}
+-- The day expression is written here and in covered_days on purpose: one CTE read by both would be
+-- materialized by DuckDB over the whole history, 30 rows per user-day, before either filter applies.
 changed_days as (
     select distinct
         cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'active_days.activity_date') }} as date) as day

@@ -6,7 +6,7 @@
 -- first tie in those loads. stitched_through marks the rows a run wrote with the newest load time
 -- that run had seen, for int_user_active_days.
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
+    materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key='message_id',
     on_schema_change='fail'

@@ -4,7 +4,7 @@
 -- int_tracks_stitched_to_users (re)wrote since the last run, and every day of a user whose signup
 -- day moved. stitched_through is the newest stitched_through among the day's calls.
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
+    materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key='activity_date',
     on_schema_change='fail'
