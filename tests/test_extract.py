@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from orchestration.extract import LandingPathError, load_source, reconcile
+from orchestration.extract import LandingPathError, _split_lines_one_by_one, load_source, reconcile, split_lines
 from orchestration.warehouse import connect
 
 GOOD = {
@@ -63,6 +63,24 @@ def test_malformed_lines_are_quarantined_with_file_line_and_reason(tmp_path, con
     loaded = con.execute("select event_id, source_file, line_number from raw.stripe_events order by 1").fetchall()
     assert loaded == [("evt_1", "stripe/day.jsonl.gz", 1), ("evt_4", "stripe/bad_bytes.jsonl", 2)]
     assert reconcile(con, "stripe") == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\n",
+        b"a\nb",
+        b"a\nb\n\n",
+        b'\xef\xbb\xbf{"id": 1}\r\n{"caf\xc3\xa9": 2}\r\n\r\n',  # a BOM, CRLF endings, a blank line
+        b"\xef\xbb\xbf\r\n\r\r\nx\r",  # one \r comes off a line, as in the line-by-line path
+        "\u2028 \u00e9\n\u6f22\u5b57\n".encode(),
+    ],
+)
+def test_a_file_split_whole_gives_the_lines_split_one_by_one(data):
+    """split_lines splits a file that decodes whole in one call; it must number and clean the lines
+    exactly as the line-by-line path (the one a file with invalid UTF-8 takes) does."""
+    assert split_lines(data) == _split_lines_one_by_one(data)
 
 
 def test_loading_the_same_files_twice_changes_nothing(tmp_path, con):
