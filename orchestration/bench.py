@@ -1,7 +1,7 @@
 """`subwh bench`: the pipeline against the floor and the peer, at 1M, 10M and 100M events.
 
 For each size, in one run on one machine:
-- generate: the generator's data (gzipped JSON lines), 180 days. The last day's files are held back.
+- generate: the generator's data (gzipped JSON lines), 180 days. The last two days' files are held back.
 - pipeline: `subwh run --full-refresh` on the other days: landing to published marts, every check.
 - floor: the same landing files read into DuckDB by one SQL statement per source, then every model of
   the dbt project run as plain SQL (dbt's compiled SQL, rendered once before the clock starts) in
@@ -10,7 +10,12 @@ For each size, in one run on one machine:
 - peer: plain pandas, where it fits in memory. It loads and deduplicates both sources and computes
   engagement_daily's DAU/WAU/MAU: much less than the pipeline does. Its numbers must equal the
   pipeline's published engagement_daily.
-- incremental: the held-back day lands, then `subwh run`: the daily run on top of the full history.
+- first_daily: the first held-back day lands, then `subwh run`. This is the first daily run after a
+  one-shot backfill. Before it, the warehouse's load times are moved two days back, as if the backfill
+  had run then. The lookback (24 h on our load time, measured back from the newest load a model holds)
+  still takes the whole backfill in again: every backfilled row is within 24 h of the newest one.
+- incremental: the last day lands, then `subwh run`: a daily run in steady state, on top of the full
+  history. Its lookback reaches the previous daily run's loads, not the backfill's.
 Each phase runs in its own process. Wall time, rows (landing lines) per second and peak memory (the
 summed resident memory of the phase's process tree, sampled every 0.2 s) go to a JSON file and a
 Markdown table.
@@ -27,13 +32,17 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SIZES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
 BENCH_DAYS = 180
+HELD_BACK_DAYS = 2  # the first daily run after the backfill, then the measured daily run
+# How long before the first daily run the backfill is taken to have run: more than the lookback, so
+# the second daily run's lookback does not reach the backfill's loads.
+BACKFILL_AGE = timedelta(days=2)
 # The same key in every phase, so the keyed email hashes compare equal across warehouses.
 BENCH_PII_KEY = "bench-only-key"
 PEER_MEMORY_LIMIT_BYTES = 20 * 1024**3  # the peer is stopped (MemoryError) past this: "does not fit"
@@ -134,18 +143,38 @@ def machine() -> dict:
     }
 
 
-def _hold_back_last_day(landing: Path, held: Path) -> str:
-    days = sorted({p.name.removesuffix(".jsonl.gz")[-10:] for p in landing.glob("*/*.jsonl.gz")})
-    last = days[-1]
-    for path in landing.glob(f"*/*_{last}.jsonl.gz"):
-        (held / path.parent.name).mkdir(parents=True, exist_ok=True)
-        shutil.move(path, held / path.parent.name / path.name)
-    return last
+def _hold_back_last_days(landing: Path, held: Path, count: int) -> list[str]:
+    """Move the files of the last `count` days to `held/<day>/<source>/`; returns those days in order."""
+    days = sorted({p.name.removesuffix(".jsonl.gz")[-10:] for p in landing.glob("*/*.jsonl.gz")})[-count:]
+    for day in days:
+        for path in landing.glob(f"*/*_{day}.jsonl.gz"):
+            (held / day / path.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.move(path, held / day / path.parent.name / path.name)
+    return days
 
 
 def _deliver(held: Path, landing: Path) -> None:
-    for path in held.glob("*/*.jsonl.gz"):
+    """Move every file under `held` back to `landing/<source>/` (its parent folder names the source)."""
+    for path in held.rglob("*.jsonl.gz"):
         shutil.move(path, landing / path.parent.name / path.name)
+
+
+def age_load_times(warehouse: Path, by: timedelta) -> list[str]:
+    """Move every time on our own clock in the working warehouse `by` into the past: the load times
+    and the watermarks taken from them. Those are exactly its `timestamptz` columns; event times are
+    naive UTC timestamps. Returns the columns moved, as schema.table.column."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse)) as con:
+        columns = con.execute("""
+            select columns.table_schema, columns.table_name, columns.column_name
+            from information_schema.columns as columns
+            join information_schema.tables as tables using (table_catalog, table_schema, table_name)
+            where tables.table_type = 'BASE TABLE' and columns.data_type = 'TIMESTAMP WITH TIME ZONE'
+            order by all""").fetchall()
+        for schema, table, column in columns:
+            con.execute(f'update "{schema}"."{table}" set "{column}" = "{column}" - ?', [by])
+    return [".".join(names) for names in columns]
 
 
 def _compile_floor_sql(root: Path, env: dict) -> Path:
@@ -165,7 +194,7 @@ def _compile_floor_sql(root: Path, env: dict) -> Path:
 
 def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -> dict:
     root = work_dir / label
-    landing, held, logs = root / "landing", root / "held_back_day", root / "logs"
+    landing, held, logs = root / "landing", root / "held_back_days", root / "logs"
     env = {
         **os.environ,
         "SUBWH_LANDING_DIR": str(landing),
@@ -195,8 +224,12 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
         params.write_text(json.dumps(recorded, indent=2))
         phases.append(generated)
 
-    last_day = _hold_back_last_day(landing, held)
-    history_rows, day_rows = landing_lines(landing), landing_lines(held)
+    first_day, last_day = _hold_back_last_days(landing, held, HELD_BACK_DAYS)
+    history_rows, first_day_rows, day_rows = (
+        landing_lines(landing),
+        landing_lines(held / first_day),
+        landing_lines(held / last_day),
+    )
     manifest = _compile_floor_sql(root, env)
     python = sys.executable
 
@@ -219,12 +252,17 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
             )
         )
     agreement = _agreement(root, peer)
-    _deliver(held, landing)
+    aged = age_load_times(root / "pipeline" / "warehouse.duckdb", BACKFILL_AGE)
+    print(f"bench: moved {len(aged)} load-time columns {BACKFILL_AGE.days} days back: {', '.join(aged)}", flush=True)
+    _deliver(held / first_day, landing)
+    phases.append(measure("first_daily", [subwh, "run"], env, logs, first_day_rows))
+    _deliver(held / last_day, landing)
     phases.append(measure("incremental", [subwh, "run"], env, logs, day_rows))
     return {
         "label": label,
         "events": events,
         "history_rows": history_rows,
+        "first_daily_day": first_day,
         "incremental_day": last_day,
         "incremental_rows": day_rows,
         "agreement": agreement,
