@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -251,6 +253,26 @@ def decompress_landing_bytes(path: Path, raw: bytes) -> bytes:
     return raw
 
 
+def _read_ahead(paths: list[Path], known: set[str]) -> Iterator[tuple[Path, str, bytes | None]]:
+    """Each file's path, SHA-256 and text bytes (None when the hash was already in `known`). The next
+    file is read, hashed and gunzipped in a thread while the caller loads the current one: hashing,
+    gunzip and DuckDB all release the GIL, so the two overlap. At most two files are held at once."""
+
+    def read(path: Path) -> tuple[Path, str, bytes | None]:
+        raw = path.read_bytes()
+        file_hash = hashlib.sha256(raw).hexdigest()
+        return path, file_hash, None if file_hash in known else decompress_landing_bytes(path, raw)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = [pool.submit(read, paths[0])] if paths else []
+        for following in paths[1:]:
+            current = upcoming.pop().result()
+            upcoming.append(pool.submit(read, following))
+            yield current
+        if upcoming:
+            yield upcoming.pop().result()
+
+
 def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, load_id: str) -> LoadResult:
     """Load every landing file of `source` not loaded before (by content hash)."""
     spec = SOURCES[source]
@@ -263,13 +285,10 @@ def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, 
     known = {
         row[0] for row in con.execute("select file_hash from raw.load_manifest where source = ?", [source]).fetchall()
     }
-    for path in landing_files(landing_dir, source):
-        raw_bytes = path.read_bytes()
-        file_hash = hashlib.sha256(raw_bytes).hexdigest()
-        if file_hash in known:
+    for path, file_hash, data in _read_ahead(landing_files(landing_dir, source), known):
+        if file_hash in known:  # loaded before, or the same bytes under another name earlier in this run
             total.files_skipped += 1
             continue
-        data = decompress_landing_bytes(path, raw_bytes)  # the bytes already read for the hash
         file_name = str(path.relative_to(landing_dir.resolve()))
         result = load_file(con, spec, file_name, file_hash, data, load_id, datetime.now(UTC))
         known.add(file_hash)
