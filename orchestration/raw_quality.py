@@ -241,9 +241,10 @@ def _expectations(source: str, config: QualityConfig, now: datetime) -> list[tup
 
     latest = pd.Timestamp(now) + pd.Timedelta(hours=config.future_tolerance_hours)
     earliest = pd.Timestamp(config.earliest_event)
+    # No not-null expectations on event_id or occurred_at: the extract quarantines every line without
+    # an id or a parsable time (the same expressions as _pending_sql's), and event_id is a NOT NULL
+    # column, so they could never fail. Each cost a sixth of the gate's time (about 9 s per 1M rows).
     common = [
-        (gx.expectations.ExpectColumnValuesToNotBeNull(column="event_id"), True),
-        (gx.expectations.ExpectColumnValuesToNotBeNull(column="occurred_at"), True),
         (
             gx.expectations.ExpectColumnValuesToBeBetween(column="occurred_at", min_value=earliest, max_value=latest),
             True,
