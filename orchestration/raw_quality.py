@@ -243,7 +243,7 @@ def _expectations(source: str, config: QualityConfig, now: datetime) -> list[tup
     earliest = pd.Timestamp(config.earliest_event)
     # No not-null expectations on event_id or occurred_at: the extract quarantines every line without
     # an id or a parsable time (the same expressions as _pending_sql's), and event_id is a NOT NULL
-    # column, so they could never fail. Each cost a sixth of the gate's time (about 9 s per 1M rows).
+    # column, so they could never fail. Together they took 18 s of the gate's 89 s at 10M events.
     common = [
         (
             gx.expectations.ExpectColumnValuesToBeBetween(column="occurred_at", min_value=earliest, max_value=latest),
