@@ -116,8 +116,13 @@ def split_lines(data: bytes) -> tuple[list[int], list[str], list[tuple[int, str,
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line does not start another
     if "\r" in text or "\ufeff" in text:
-        lines = [line.removesuffix("\r").removeprefix("\ufeff") for line in lines]
+        lines = [_line_text(line) for line in lines]
     return list(range(1, len(lines) + 1)), lines, []
+
+
+def _line_text(line: str) -> str:
+    """A line's text without the CR of a CRLF ending or a leading byte-order mark."""
+    return line.removesuffix("\r").removeprefix("\ufeff")
 
 
 def _split_lines_one_by_one(data: bytes) -> tuple[list[int], list[str], list[tuple[int, str, str]]]:
@@ -126,14 +131,14 @@ def _split_lines_one_by_one(data: bytes) -> tuple[list[int], list[str], list[tup
         raw_lines.pop()  # the newline that ends the last line does not start another
     numbers, texts, rejects = [], [], []
     for number, raw in enumerate(raw_lines, start=1):
-        raw = raw.removesuffix(b"\r")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            rejects.append((number, raw.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {exc.start}"))
+            shown = raw.decode("utf-8", errors="replace").removesuffix("\r")
+            rejects.append((number, shown, f"invalid UTF-8 at byte {exc.start}"))
             continue
         numbers.append(number)
-        texts.append(text.removeprefix("\ufeff"))
+        texts.append(_line_text(text))
     return numbers, texts, rejects
 
 
@@ -263,14 +268,14 @@ def _read_ahead(paths: list[Path], known: set[str]) -> Iterator[tuple[Path, str,
         file_hash = hashlib.sha256(raw).hexdigest()
         return path, file_hash, None if file_hash in known else decompress_landing_bytes(path, raw)
 
+    if not paths:
+        return
     with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = [pool.submit(read, paths[0])] if paths else []
+        upcoming = pool.submit(read, paths[0])
         for following in paths[1:]:
-            current = upcoming.pop().result()
-            upcoming.append(pool.submit(read, following))
+            current, upcoming = upcoming.result(), pool.submit(read, following)
             yield current
-        if upcoming:
-            yield upcoming.pop().result()
+        yield upcoming.result()
 
 
 def load_source(con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, load_id: str) -> LoadResult:
