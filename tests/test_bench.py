@@ -34,14 +34,15 @@ def test_every_phase_runs_and_the_floor_and_peer_compute_the_same_numbers(tmp_pa
     assert "| tiny | pipeline |" in table and "floor_marts_equal_pipeline: True" in table
     json.dumps(size)  # the results file is plain JSON
 
-    # The measured daily run is in steady state: its lookback reached the first daily run's loads, not
-    # the backfill's, so it re-stitched a few days of calls (the first daily run re-stitched them all).
+    # The measured daily run is in steady state: its 24-hour lookback reached the first daily run's
+    # loads, not the backfill's (the aging moved those two days back), so it re-stitched a few days of
+    # calls, where the first daily run re-stitched them all.
     with duckdb.connect(str(tmp_path / "tiny" / "pipeline" / "warehouse.duckdb"), read_only=True) as con:
-        rewritten, held = con.execute("""
-            with calls as (select stitched_through from intermediate.int_tracks_stitched_to_users)
-            select count(*) filter (where stitched_through = (select max(stitched_through) from calls)), count(*)
+        in_lookback, held = con.execute("""
+            with calls as (select loaded_at from intermediate.int_tracks_stitched_to_users)
+            select count(*) filter (where loaded_at >= (select max(loaded_at) - interval 24 hour from calls)), count(*)
             from calls""").fetchone()
-    assert 0 < rewritten < held / 10, (rewritten, held)
+    assert 0 < in_lookback < held / 10, (in_lookback, held)
 
 
 def test_peak_memory_counts_the_children_of_a_phase():

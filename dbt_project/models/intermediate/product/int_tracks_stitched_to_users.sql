@@ -3,8 +3,10 @@
 -- aliased to a newer one gets the newer one. Calls never tied to a user keep user_id NULL.
 -- Incremental (delete+insert by messageId): a run stitches the calls loaded since the last one
 -- (macros/incremental.sql) and re-stitches the older calls whose anonymous or aliased id got its
--- first tie in those loads. stitched_through marks the rows a run wrote with the newest load time
--- that run had seen, for int_user_active_days.
+-- first tie in those loads. stitched_through is the newest load time among the lines a row is made
+-- of: the call and the tie that gave it its user. A row rewritten unchanged keeps it, so the models
+-- after this one (int_user_active_days) recount only what new loads changed, and a full build gives
+-- the same value.
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
@@ -18,10 +20,6 @@ with tracks as (
 
 identity_map as (
     select * from {{ ref('int_anonymous_ids_mapped_to_users') }}
-),
-
-newest_load as (
-    select max(loaded_at) as loaded_at from {{ ref('stg_segment__events') }}
 ),
 
 {% if is_incremental() %}
@@ -57,9 +55,12 @@ final as (
         to_stitch.campaign_medium,
         to_stitch.properties,
         to_stitch.loaded_at,
-        newest_load.loaded_at as stitched_through
+        greatest(
+            to_stitch.loaded_at,
+            coalesce(aliased.tie_loaded_at, to_stitch.loaded_at),
+            coalesce(by_anonymous_id.tie_loaded_at, to_stitch.loaded_at)
+        ) as stitched_through
     from to_stitch
-    cross join newest_load
     left join identity_map as aliased
         on to_stitch.user_id = aliased.anonymous_id and aliased.tied_by = 'alias'
     left join identity_map as by_anonymous_id
