@@ -83,21 +83,23 @@ def _late_users(settings) -> dict:
     return {"unstitched": unstitched, "signup_date": signup and signup[0]}
 
 
-# The incremental product models, each with its columns that hold load times (a full refresh loads
-# every file again, later, so those differ from the daily runs').
+# The models an incremental run rewrites by key, each with its columns that hold load times (a full
+# refresh loads every file again, later, so those differ from the daily runs').
 LOAD_TIME_COLUMNS = {
-    "int_tracks_stitched_to_users": "loaded_at, stitched_through",
-    "int_user_active_days": "stitched_through",
-    "int_active_users_by_day": "stitched_through",
+    "staging.stg_stripe__invoices": "loaded_at",
+    "intermediate.int_anonymous_ids_mapped_to_users": "tie_loaded_at",
+    "intermediate.int_tracks_stitched_to_users": "loaded_at, stitched_through",
+    "intermediate.int_user_active_days": "stitched_through",
+    "intermediate.int_active_users_by_day": "stitched_through",
 }
 
 
 def _product_state(settings) -> dict:
-    """Row count and an order-independent hash of each incremental product model, without its load times."""
+    """Row count and an order-independent hash of each rewritten-by-key model, without its load times."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return {
             model: con.execute(f"""select count(*), sum(hash(x::varchar))
-                from (select * exclude ({columns}) from intermediate.{model}) as x""").fetchone()
+                from (select * exclude ({columns}) from {model}) as x""").fetchone()
             for model, columns in LOAD_TIME_COLUMNS.items()
         }
 

@@ -50,3 +50,16 @@
         ) / (1 + {{ z }} * {{ z }} / ({{ trials }}))
     end
 {%- endmacro %}
+
+{#- The value of `value` on the row whose `order_columns` (a list, compared left to right) are the
+    greatest, skipping rows where `value` is NULL: "the latest known value" as one aggregate, where a
+    row_number() window would sort every row. The order columns must not be NULL. -#}
+{% macro max_by(value, order_columns) -%}
+    {{ return(adapter.dispatch('max_by', 'subscription_warehouse')(value, order_columns)) }}
+{%- endmacro %}
+{% macro default__max_by(value, order_columns) -%}
+    max_by({{ value }}, case when {{ value }} is not null then struct({{ order_columns | join(', ') }}) end)
+{%- endmacro %}
+{% macro duckdb__max_by(value, order_columns) -%}
+    arg_max({{ value }}, case when {{ value }} is not null then row({{ order_columns | join(', ') }}) end)
+{%- endmacro %}

@@ -3,6 +3,15 @@
 -- wins, so a shared device that later logs in as someone else keeps its first owner. tie_loaded_at is
 -- when that call was loaded: an id whose first tie was loaded recently is one the incremental
 -- int_tracks_stitched_to_users must re-stitch.
+-- Incremental (delete+insert by id): a run re-ranks the ids that a call loaded since the last run
+-- paired, over all of their pairings, so a late call that tied an id earlier still wins.
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key='anonymous_id',
+    on_schema_change='fail'
+) }}
+
 with identifies as (
     select * from {{ ref('stg_segment__identifies') }}
 ),
@@ -29,6 +38,15 @@ pairings as (
     where previous_id is not null and user_id is not null and previous_id != user_id
 ),
 
+{% if is_incremental() %}
+-- The newest first tie held, less the lookback, bounds what earlier runs took in: a pairing loaded
+-- later is new.
+touched as (
+    select anonymous_id from pairings
+    where loaded_at >= {{ incremental_cutoff('tie_loaded_at') }}
+),
+
+{% endif %}
 ranked as (
     select
         *,
@@ -39,6 +57,9 @@ ranked as (
         min(user_id) over (partition by anonymous_id) as first_user_id_seen,
         max(user_id) over (partition by anonymous_id) as last_user_id_seen
     from pairings
+    {%- if is_incremental() %}
+    where anonymous_id in (select touched.anonymous_id from touched)
+    {%- endif %}
 ),
 
 final as (

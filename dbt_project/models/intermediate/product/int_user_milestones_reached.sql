@@ -27,47 +27,38 @@ events_after_signup as (
     where tracks.occurred_at >= signups.signed_up_at
 ),
 
-criterion_events as (
+-- The units each criterion counts, with the moment each was met: a qualifying event, or a distinct
+-- UTC day with one (met by its first event). Only that moment is kept, so ties between units never
+-- change a result.
+criterion_units as (
     {%- for name, milestone in milestones.items() %}
     {%- set milestone_loop = loop %}
     {%- for criterion in milestone['criteria'] %}
+    {%- set by_day = criterion.get('count_by', 'event') == 'day' %}
     select
         user_id,
         '{{ name }}' as milestone,
         {{ loop.index }} as criterion_number,
         {{ positive_int(criterion.get('min_count', 1), 'min_count') }} as min_count,
-        {% if criterion.get('count_by', 'event') == 'day' -%}
-        cast(occurred_date as {{ dbt.type_string() }})
-        {%- else -%}
-        message_id
-        {%- endif %} as unit_key,
-        occurred_at,
-        message_id
+        {{ 'min(occurred_at)' if by_day else 'occurred_at' }} as occurred_at
     from events_after_signup
     where {{ event_matches(criterion, 'activation_milestones.' ~ name) }}
         and occurred_at < {{ dbt.dateadd('day', positive_int(milestone['window_days'], 'window_days'), 'signed_up_at') }}
+    {%- if by_day %}
+    group by user_id, occurred_date
+    {%- endif %}
     {% if not (milestone_loop.last and loop.last) %}union all{% endif %}
     {%- endfor %}
     {%- endfor %}
-),
-
-first_event_per_unit as (
-    select
-        *,
-        row_number() over (
-            partition by user_id, milestone, criterion_number, unit_key order by occurred_at, message_id
-        ) as rank_in_unit
-    from criterion_events
 ),
 
 units_ranked as (
     select
         *,
         row_number() over (
-            partition by user_id, milestone, criterion_number order by occurred_at, message_id
+            partition by user_id, milestone, criterion_number order by occurred_at
         ) as unit_rank
-    from first_event_per_unit
-    where rank_in_unit = 1
+    from criterion_units
 ),
 
 criteria_met as (

@@ -18,28 +18,49 @@ customers as (
     select * from {{ ref('stg_stripe__customers') }}
 ),
 
-account_claims as (
-    select user_id, account_id, occurred_at, message_id, 1 as source_priority
-    from identifies
-    where user_id is not null and account_id is not null
-    union all
-    select user_id, account_id, occurred_at, message_id, 2 as source_priority
-    from groups
-    where user_id is not null and account_id is not null
-    union all
-    select user_id, account_id, occurred_at, message_id, 3 as source_priority
-    from tracks
-    where user_id is not null and account_id is not null
-),
-
-latest_account as (
+-- One row per user and source: the latest account the source names and the user's first and last
+-- call in it. Aggregates rather than a window over the calls (a track call each, millions of rows).
+per_source as (
     select
         user_id,
-        account_id,
-        row_number() over (
-            partition by user_id order by source_priority asc, occurred_at desc, message_id desc
-        ) as claim_rank
-    from account_claims
+        3 as claim_strength,
+        {{ max_by('account_id', ['occurred_at', 'message_id']) }} as account_id,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from identifies
+    where user_id is not null
+    group by user_id
+    union all
+    select
+        user_id,
+        2 as claim_strength,
+        {{ max_by('account_id', ['occurred_at', 'message_id']) }} as account_id,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from groups
+    where user_id is not null
+    group by user_id
+    union all
+    select
+        user_id,
+        1 as claim_strength,
+        {{ max_by('account_id', ['occurred_at', 'message_id']) }} as account_id,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from tracks
+    where user_id is not null
+    group by user_id
+),
+
+-- An identify's account wins over a group call's, which wins over a track's.
+users as (
+    select
+        user_id,
+        {{ max_by('account_id', ['claim_strength']) }} as account_id,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from per_source
+    group by user_id
 ),
 
 latest_traits as (
@@ -50,23 +71,6 @@ latest_traits as (
         row_number() over (partition by user_id order by occurred_at desc, message_id desc) as trait_rank
     from identifies
     where user_id is not null
-),
-
-seen as (
-    select user_id, occurred_at from identifies where user_id is not null
-    union all
-    select user_id, occurred_at from tracks where user_id is not null
-    union all
-    select user_id, occurred_at from groups where user_id is not null
-),
-
-users as (
-    select
-        user_id,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
-    from seen
-    group by user_id
 ),
 
 customer_by_account as (
@@ -94,19 +98,17 @@ customer_by_user as (
 final as (
     select
         users.user_id,
-        latest_account.account_id,
+        users.account_id,
         coalesce(customer_by_account.customer_id, customer_by_user.customer_id) as customer_id,
         latest_traits.role as persona,
         latest_traits.company_size,
         users.first_seen_at,
         users.last_seen_at
     from users
-    left join latest_account
-        on users.user_id = latest_account.user_id and latest_account.claim_rank = 1
     left join latest_traits
         on users.user_id = latest_traits.user_id and latest_traits.trait_rank = 1
     left join customer_by_account
-        on latest_account.account_id = customer_by_account.account_id and customer_by_account.customer_rank = 1
+        on users.account_id = customer_by_account.account_id and customer_by_account.customer_rank = 1
     left join customer_by_user
         on users.user_id = customer_by_user.user_id and customer_by_user.customer_rank = 1
 )

@@ -1,6 +1,28 @@
 -- grain: one row per Stripe invoice, its latest known state (amounts in the currency's minor unit)
-with latest as (
-    {{ latest_object_state(ref('stg_stripe__events'), 'invoice') }}
+-- Incremental (delete+insert by invoice): a run recomputes the invoices that an event loaded since
+-- the last run touched, from all of their events, so a late event older than the state held does not
+-- replace it. loaded_at is the load time of the event that carried the state.
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key='invoice_id',
+    on_schema_change='fail'
+) }}
+
+with events as (
+    select * from {{ ref('stg_stripe__events') }}
+    where object_type = 'invoice'
+    {%- if is_incremental() %}
+        and object_id in (
+            select touched.object_id from {{ ref('stg_stripe__events') }} as touched
+            where touched.object_type = 'invoice'
+                and touched.loaded_at >= {{ incremental_cutoff('loaded_at') }}
+        )
+    {%- endif %}
+),
+
+latest as (
+    {{ latest_object_state('events', 'invoice') }}
 ),
 
 final as (
@@ -39,7 +61,8 @@ final as (
         {{ epoch_to_timestamp(json_str('object', '$.next_payment_attempt')) }} as next_payment_attempt_at,
         created_at as updated_at,
         source_file,
-        line_number
+        line_number,
+        loaded_at
     from latest
 )
 
