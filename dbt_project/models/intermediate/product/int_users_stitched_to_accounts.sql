@@ -20,39 +20,22 @@ customers as (
 
 -- One row per user and source: the latest account the source names and the user's first and last
 -- call in it. Aggregates rather than a window over the calls (a track call each, millions of rows).
+-- An identify's claim is the strongest, then a group call's, then a track's.
 per_source as (
+    {%- for calls, claim_strength in [('identifies', 3), ('groups', 2), ('tracks', 1)] %}
     select
         user_id,
-        3 as claim_strength,
+        {{ claim_strength }} as claim_strength,
         {{ max_by('account_id', ['occurred_at', 'message_id']) }} as account_id,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at
-    from identifies
+    from {{ calls }}
     where user_id is not null
     group by user_id
-    union all
-    select
-        user_id,
-        2 as claim_strength,
-        {{ max_by('account_id', ['occurred_at', 'message_id']) }} as account_id,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
-    from groups
-    where user_id is not null
-    group by user_id
-    union all
-    select
-        user_id,
-        1 as claim_strength,
-        {{ max_by('account_id', ['occurred_at', 'message_id']) }} as account_id,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
-    from tracks
-    where user_id is not null
-    group by user_id
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
--- An identify's account wins over a group call's, which wins over a track's.
 users as (
     select
         user_id,
