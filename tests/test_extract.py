@@ -100,6 +100,42 @@ def test_loading_the_same_files_twice_changes_nothing(tmp_path, con):
     assert _table_digest(con) == before
 
 
+def test_files_loaded_in_one_group_give_the_rows_of_files_loaded_one_by_one(tmp_path):
+    """Files commit in groups; a file's rows, line numbers, quarantined lines and manifest counts must
+    not depend on which files shared its transaction."""
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    for day in range(3):
+        lines = [json.dumps(dict(GOOD, id=f"evt_{day}_{n}")) for n in range(4)]
+        lines.insert(day, "not json")  # a bad line at a different place in each file
+        (landing / "stripe" / f"day{day}.jsonl").write_text("\n".join(lines) + "\n")
+    (landing / "stripe" / "day3.jsonl").write_bytes(b"\xff bad\n" + json.dumps(dict(GOOD, id="evt_3")).encode() + b"\n")
+    tables = {
+        "stripe_events": "event_id, payload::varchar, source_file, line_number",
+        "quarantine_stripe_events": "source_file, line_number, raw_line, reason",
+        "load_manifest": "file_hash, file_name, lines_read, lines_loaded, lines_quarantined",
+    }
+    contents = []
+    for group_bytes in (1, 10**9):  # each file alone, then all four in one transaction
+        connection = connect(tmp_path / f"w{group_bytes}.duckdb")
+        result = load_source(connection, landing, "stripe", "load-1", group_bytes=group_bytes)
+        assert (result.files_loaded, result.lines_read, result.lines_loaded, result.lines_quarantined) == (4, 17, 13, 4)
+        contents.append(
+            {
+                name: connection.execute(f"select {cols} from raw.{name} order by all").fetchall()
+                for name, cols in tables.items()
+            }
+        )
+        connection.close()
+    assert contents[0] == contents[1]
+    assert contents[0]["quarantine_stripe_events"] == [
+        ("stripe/day0.jsonl", 1, "not json", "not valid JSON"),
+        ("stripe/day1.jsonl", 2, "not json", "not valid JSON"),
+        ("stripe/day2.jsonl", 3, "not json", "not valid JSON"),
+        ("stripe/day3.jsonl", 1, "\ufffd bad", "invalid UTF-8 at byte 0"),
+    ]
+
+
 def test_a_symlink_out_of_the_landing_zone_is_refused(tmp_path, con):
     landing = tmp_path / "landing"
     (landing / "stripe").mkdir(parents=True)

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 
 # Runs `subwh run` in this process group, optionally killing the whole group (this process and its dbt
 # child) with SIGKILL at a chosen point: `extract:N` just before the N-th landing file's transaction
-# commits; `dbt` once dbt has started building the marts.
+# commits (each file its own group, as a large backfill's groups would be); `dbt` once dbt has started
+# building the marts.
 HARNESS = """
 import os, signal, sys, threading, time
 import orchestration.extract as extract
@@ -30,7 +31,8 @@ def die():
 
 kill_at = os.environ.get("KILL_AT", "")
 if kill_at.startswith("extract:"):
-    nth, calls, original = int(kill_at.split(":")[1]), [0], extract.load_file
+    nth, calls, original = int(kill_at.split(":")[1]), [0], extract.load_files
+    extract.GROUP_BYTES = 1
 
     class DiesAtCommit:
         def __init__(self, con):
@@ -42,11 +44,11 @@ if kill_at.startswith("extract:"):
         def __getattr__(self, name):
             return getattr(self._con, name)
 
-    def load_file(con, *args, **kwargs):
+    def load_files(con, *args, **kwargs):
         calls[0] += 1
         return original(DiesAtCommit(con) if calls[0] == nth else con, *args, **kwargs)
 
-    extract.load_file = load_file
+    extract.load_files = load_files
 elif kill_at == "dbt":
     import dagster_dbt
     original_cli = dagster_dbt.DbtCliResource.cli
