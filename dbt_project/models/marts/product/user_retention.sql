@@ -97,54 +97,82 @@ active_periods as (
     {%- endfor %}
 ),
 
+-- a user's active periods, once each (a week or a month holds many active days)
 user_periods as (
     select distinct
-        cohort_users.cohort_grain,
-        cohort_users.cohort_start,
-        cohort_users.user_id,
-        cohort_users.signup_date,
-        active_periods.period_unit,
-        active_periods.period_number,
-        (active_periods.period_number + 1) * active_periods.period_days - 1 as last_day
-    from cohort_users
-    inner join active_periods on cohort_users.user_id = active_periods.user_id
+        user_id,
+        period_unit,
+        period_number,
+        (period_number + 1) * period_days - 1 as last_day
+    from active_periods
 ),
 
-active_in_period as (
+-- counted per signup day first (a cohort is a set of signup days), then rolled up per cohort grain,
+-- so each user's periods are counted once rather than once per grain
+active_by_signup_day as (
     select
-        user_periods.cohort_grain,
-        user_periods.cohort_start,
+        users.signup_date,
+        users.signup_week,
+        users.signup_month,
         user_periods.period_unit,
         user_periods.period_number,
         count(case
-            when {{ dbt.dateadd('day', 'user_periods.last_day', 'user_periods.signup_date') }} <= horizon.horizon_date
+            when {{ dbt.dateadd('day', 'user_periods.last_day', 'users.signup_date') }} <= horizon.horizon_date
                 then 1
         end) as users_active
     from user_periods
+    inner join users on user_periods.user_id = users.user_id
     cross join horizon
-    group by user_periods.cohort_grain, user_periods.cohort_start, user_periods.period_unit, user_periods.period_number
+    group by users.signup_date, users.signup_week, users.signup_month, user_periods.period_unit, user_periods.period_number
+),
+
+active_in_period as (
+    {%- for grain in ['week', 'month'] %}
+    select
+        '{{ grain }}' as cohort_grain,
+        signup_{{ grain }} as cohort_start,
+        period_unit,
+        period_number,
+        cast(sum(users_active) as bigint) as users_active
+    from active_by_signup_day
+    group by signup_{{ grain }}, period_unit, period_number
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 last_active_period as (
     select
-        cohort_grain,
-        cohort_start,
+        user_id,
         period_unit,
-        max(period_number) as last_period_number,
-        user_id
+        max(period_number) as last_period_number
     from user_periods
-    group by cohort_grain, cohort_start, period_unit, user_id
+    group by user_id, period_unit
+),
+
+last_active_by_signup_week_and_month as (
+    select
+        users.signup_week,
+        users.signup_month,
+        last_active_period.period_unit,
+        last_active_period.last_period_number,
+        count(*) as users
+    from last_active_period
+    inner join users on last_active_period.user_id = users.user_id
+    group by users.signup_week, users.signup_month, last_active_period.period_unit, last_active_period.last_period_number
 ),
 
 last_active_histogram as (
+    {%- for grain in ['week', 'month'] %}
     select
-        cohort_grain,
-        cohort_start,
+        '{{ grain }}' as cohort_grain,
+        signup_{{ grain }} as cohort_start,
         period_unit,
         last_period_number,
-        count(*) as users
-    from last_active_period
-    group by cohort_grain, cohort_start, period_unit, last_period_number
+        cast(sum(users) as bigint) as users
+    from last_active_by_signup_week_and_month
+    group by signup_{{ grain }}, period_unit, last_period_number
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 active_on_or_after as (

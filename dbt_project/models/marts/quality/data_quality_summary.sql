@@ -11,36 +11,47 @@ quarantined as (
 ),
 
 stripe_raw as (
-    select event_id, load_id, loaded_at from {{ source('raw', 'stripe_events') }}
+    select load_id from {{ source('raw', 'stripe_events') }}
 ),
 
 segment_raw as (
-    select event_id, load_id, loaded_at from {{ source('raw', 'segment_events') }}
+    select load_id from {{ source('raw', 'segment_events') }}
+),
+
+stripe_staged as (
+    select load_id from {{ ref('stg_stripe__events') }}
+),
+
+segment_staged as (
+    select load_id from {{ ref('stg_segment__events') }}
 ),
 
 orphans as (
     select * from {{ ref('int_orphan_events_identified') }}
 ),
 
-raw_rows as (
-    select 'stripe' as source, event_id, load_id, loaded_at from stripe_raw
+rows_per_load as (
+    select 'stripe' as source, load_id, count(*) as raw_rows from stripe_raw group by load_id
     union all
-    select 'segment' as source, event_id, load_id, loaded_at from segment_raw
+    select 'segment' as source, load_id, count(*) as raw_rows from segment_raw group by load_id
 ),
 
-deliveries as (
-    select
-        source,
-        load_id,
-        event_id,
-        row_number() over (partition by source, event_id order by loaded_at, load_id) as delivery_number
-    from raw_rows
+-- staging keeps one row per event id, the first copy loaded, and records the load it came from:
+-- every other row a load brought is a repeat delivery of an id staged before (or earlier in the load)
+staged_per_load as (
+    select 'stripe' as source, load_id, count(*) as staged_events from stripe_staged group by load_id
+    union all
+    select 'segment' as source, load_id, count(*) as staged_events from segment_staged group by load_id
 ),
 
 repeats as (
-    select source, load_id, count(case when delivery_number > 1 then 1 end) as repeat_deliveries
-    from deliveries
-    group by source, load_id
+    select
+        rows_per_load.source,
+        rows_per_load.load_id,
+        rows_per_load.raw_rows - coalesce(staged_per_load.staged_events, 0) as repeat_deliveries
+    from rows_per_load
+    left join staged_per_load
+        on rows_per_load.source = staged_per_load.source and rows_per_load.load_id = staged_per_load.load_id
 ),
 
 orphans_per_load as (
