@@ -225,8 +225,8 @@ def load_files(
         }
     )
     del numbers, texts, indices
-    # source_file is looked up from the file's position in the group (1-based in SQL)
-    names = {"files": [landing_file.name for landing_file in files], "load_id": load_id, "loaded_at": loaded_at}
+    # a row's source_file is the name at its file's position in the group (SQL lists are 1-based)
+    params = {"files": [landing_file.name for landing_file in files], "load_id": load_id, "loaded_at": loaded_at}
     con.execute("begin transaction")
     try:
         con.register("batch", batch)
@@ -237,14 +237,14 @@ def load_files(
             insert into raw.{spec.name}_events
             select event_id, line::json, $files[file_index + 1], line_number, $load_id, $loaded_at
             from classified where reason is null order by file_index, line_number""",
-            names,
+            params,
         )
         con.execute(
             f"""
             insert into raw.quarantine_{spec.name}_events
             select $files[file_index + 1], line_number, line, reason, $load_id, $loaded_at
             from classified where reason is not null order by file_index, line_number""",
-            names,
+            params,
         )
         if rejects:
             con.executemany(
