@@ -6,7 +6,8 @@ For each size, in one run on one machine:
 - floor: the same landing files read into DuckDB by one SQL statement per source, then every model of
   the dbt project run as plain SQL (dbt's compiled SQL, rendered once before the clock starts) in
   dependency order. No dbt, no Dagster, no checks, no publish: what DuckDB itself costs on this machine.
-  Its marts must equal the pipeline's, or the comparison is void.
+  Its marts must equal the pipeline's, or the comparison is void. It runs before the pipeline and
+  keeps only a digest of each mart, so the two warehouses never share the disk.
 - peer: plain pandas, where it fits in memory. It loads and deduplicates both sources and computes
   engagement_daily's DAU/WAU/MAU: much less than the pipeline does. Its numbers must equal the
   pipeline's published engagement_daily.
@@ -177,19 +178,22 @@ def age_load_times(warehouse: Path, by: timedelta) -> list[str]:
     return [".".join(names) for names in columns]
 
 
-def _compile_floor_sql(root: Path, env: dict) -> Path:
-    """dbt's rendering of every model against an empty warehouse (so incremental models render their
-    full-build SQL); done once, before any clock starts. Returns the manifest with the compiled SQL."""
+def _compile_floor_sql(root: Path, env: dict) -> tuple[Path, Path]:
+    """dbt's rendering of every model against a warehouse that holds only the seeds (so incremental
+    models render their full-build SQL); done once, before any clock starts. Returns the manifest
+    with the compiled SQL and that warehouse, from which the floor copies the seeds."""
     scratch = root / "floor_compile"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--target-path", str(scratch / "target")],
-        cwd=DBT_PROJECT_DIR,
-        env={**env, "SUBWH_WAREHOUSE_PATH": str(scratch / "warehouse.duckdb")},
-        check=True,
-    )
-    return scratch / "target" / "manifest.json"
+    dbt, warehouse = str(Path(sys.executable).parent / "dbt"), scratch / "warehouse.duckdb"
+    for command in ("seed", "compile"):
+        subprocess.run(
+            [dbt, command, "--quiet", "--target-path", str(scratch / "target")],
+            cwd=DBT_PROJECT_DIR,
+            env={**env, "SUBWH_WAREHOUSE_PATH": str(warehouse)},
+            check=True,
+        )
+    return scratch / "target" / "manifest.json", warehouse
 
 
 def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -> dict:
@@ -230,17 +234,23 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
         landing_lines(held / first_day),
         landing_lines(held / last_day),
     )
-    manifest = _compile_floor_sql(root, env)
+    manifest, seeded = _compile_floor_sql(root, env)
     python = sys.executable
 
-    pipeline = measure("pipeline", [subwh, "run", "--full-refresh"], env, logs, history_rows)
-    phases.append(pipeline)
+    # The floor runs first and leaves only its marts' digests behind: at 100M events its warehouse
+    # and the pipeline's would not fit on the disk together.
     floor_dir = root / "floor"
     shutil.rmtree(floor_dir, ignore_errors=True)
-    floor_argv = [python, "-m", "orchestration.bench_floor", str(landing), str(floor_dir), str(manifest)]
-    phases.append(measure("floor", [*floor_argv, str(root / "pipeline" / "warehouse.duckdb")], env, logs, history_rows))
+    floor_argv = [python, "-m", "orchestration.bench_floor", str(landing), str(floor_dir), str(manifest), str(seeded)]
+    floor = measure("floor", floor_argv, env, logs, history_rows)
+    phases.append(floor)
+    floor_digests = mart_digests(floor_dir / "warehouse.duckdb") if floor.ok else None
+    shutil.rmtree(floor_dir, ignore_errors=True)
+    pipeline = measure("pipeline", [subwh, "run", "--full-refresh"], env, logs, history_rows)
+    phases.append(pipeline)
     if peer:
         out = root / "peer_engagement_daily.parquet"
+        out.unlink(missing_ok=True)
         phases.append(
             measure(
                 "peer",
@@ -251,7 +261,7 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
                 preexec=_limit_memory,
             )
         )
-    agreement = _agreement(root, peer)
+    agreement = _agreement(root, floor_digests, peer)
     aged = age_load_times(root / "pipeline" / "warehouse.duckdb", BACKFILL_AGE)
     print(f"bench: moved {len(aged)} load-time columns {BACKFILL_AGE.days} days back: {', '.join(aged)}", flush=True)
     _deliver(held / first_day, landing)
@@ -276,42 +286,52 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (PEER_MEMORY_LIMIT_BYTES, PEER_MEMORY_LIMIT_BYTES))
 
 
-def _agreement(root: Path, peer: bool) -> dict:
+MART_DIGEST = "select count(*), sum(hash(x::varchar)) from {} as x"
+
+
+def _published_marts(con, catalog: str) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = ? "
+            "and table_schema = 'marts' and table_name <> 'data_quality_summary' order by 1",
+            [catalog],
+        ).fetchall()
+    ]
+
+
+def mart_digests(warehouse: Path) -> dict[str, list]:
+    """Row count and an order-free hash of every mart (but the run's own data-quality summary)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            mart: list(con.execute(MART_DIGEST.format(f"marts.{mart}")).fetchone())
+            for mart in _published_marts(con, warehouse.stem)
+        }
+
+
+def _agreement(root: Path, floor_digests: dict | None, peer: bool) -> dict:
     """Do the floor's marts equal the pipeline's published ones, and the peer's DAU/WAU/MAU?"""
     import duckdb
 
-    serving, floor = root / "pipeline" / "serving.duckdb", root / "floor" / "warehouse.duckdb"
-    result: dict = {}
-    if not (serving.exists() and floor.exists()):
+    serving = root / "pipeline" / "serving.duckdb"
+    if not (serving.exists() and floor_digests):
         return {"compared": False}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{serving}' as serving (read_only)")
-        con.execute(f"attach '{floor}' as floor (read_only)")
-        marts = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_catalog = 'serving' "
-                "and table_schema = 'marts' and table_name <> 'data_quality_summary' order by 1"
-            ).fetchall()
-        ]
-        digest = "select count(*), sum(hash(x::varchar)) from {} as x"
-        differing = [
-            m
-            for m in marts
-            if con.execute(digest.format(f"serving.marts.{m}")).fetchone()
-            != con.execute(digest.format(f"floor.marts.{m}")).fetchone()
-        ]
-        result["floor_marts_equal_pipeline"] = not differing
-        result["floor_marts_differing"] = differing
-        peer_file = root / "peer_engagement_daily.parquet"
-        if peer and peer_file.exists():
+    published = mart_digests(serving)
+    differing = sorted(m for m in published.keys() | floor_digests.keys() if published.get(m) != floor_digests.get(m))
+    result: dict = {"floor_marts_equal_pipeline": not differing, "floor_marts_differing": differing}
+    peer_file = root / "peer_engagement_daily.parquet"
+    if peer and peer_file.exists():
+        with duckdb.connect() as con:
+            con.execute(f"attach '{serving}' as serving (read_only)")
             mismatched = con.execute(f"""
                 select count(*) from (
                     select day, dau, wau, mau from serving.marts.engagement_daily
                     except select day, dau, wau, mau from read_parquet('{peer_file}'))""").fetchone()[0]
             peer_rows = con.execute(f"select count(*) from read_parquet('{peer_file}')").fetchone()[0]
             pipeline_rows = con.execute("select count(*) from serving.marts.engagement_daily").fetchone()[0]
-            result["peer_engagement_equal_pipeline"] = mismatched == 0 and peer_rows == pipeline_rows
+        result["peer_engagement_equal_pipeline"] = mismatched == 0 and peer_rows == pipeline_rows
     return result
 
 

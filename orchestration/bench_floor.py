@@ -1,12 +1,12 @@
 """The benchmark's floor: what DuckDB alone costs to turn the landing files into the same marts.
 
-`python -m orchestration.bench_floor LANDING FLOOR_DIR MANIFEST PIPELINE_WAREHOUSE`
+`python -m orchestration.bench_floor LANDING FLOOR_DIR MANIFEST SEEDED_WAREHOUSE`
 
 One SQL statement per source reads every landing file into a raw table of the shape the dbt sources
 expect; then every model of the dbt project runs, in dependency order, as the SQL dbt compiled for it
 (views stay views, the rest become tables, contracted marts are cast to their contract's types). No
-dbt, no Dagster, no quality gates, no publish. The reference seeds (a few rows) are copied from the
-pipeline's warehouse rather than parsed again.
+dbt, no Dagster, no quality gates, no publish. The reference seeds (a few rows) are copied from a
+warehouse that `dbt seed` filled before the clock started, rather than parsed again.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def run_models(con: duckdb.DuckDBPyConnection, manifest: dict) -> int:
     return len(models)
 
 
-def main(landing: Path, floor_dir: Path, manifest_path: Path, pipeline_warehouse: Path) -> None:
+def main(landing: Path, floor_dir: Path, manifest_path: Path, seeded_warehouse: Path) -> None:
     floor_dir.mkdir(parents=True, exist_ok=True)
     manifest = json.loads(manifest_path.read_text())
     # named like the pipeline's working file, so dbt's compiled relation names ("warehouse"...) resolve
@@ -72,12 +72,12 @@ def main(landing: Path, floor_dir: Path, manifest_path: Path, pipeline_warehouse
     started = time.perf_counter()
     load_raw(con, landing)
     loaded = time.perf_counter()
-    con.execute(f"attach '{pipeline_warehouse}' as pipeline (read_only)")
+    con.execute(f"attach '{seeded_warehouse}' as seeded (read_only)")
     con.execute("create schema if not exists reference")
-    seeds = "select table_name from information_schema.tables where table_catalog = 'pipeline' and table_schema = ?"
+    seeds = "select table_name from information_schema.tables where table_catalog = 'seeded' and table_schema = ?"
     for (table,) in con.execute(seeds, ["reference"]).fetchall():
-        con.execute(f"create table reference.{table} as select * from pipeline.reference.{table}")
-    con.execute("detach pipeline")
+        con.execute(f"create table reference.{table} as select * from seeded.reference.{table}")
+    con.execute("detach seeded")
     models = run_models(con, manifest)
     con.close()
     print(f"floor: raw load {loaded - started:.1f}s, {models} models {time.perf_counter() - loaded:.1f}s")
