@@ -1,17 +1,40 @@
 -- grain: one row per Stripe discount (the application of a coupon), its latest known state.
 -- Discounts arrive embedded in subscriptions (2024 shape: `discount`; expanded `discounts`) and as
 -- customer.discount.* events (the only place 2025 shapes carry the coupon).
+-- Incremental (delete+insert by discount): a run parses the discounts of the events loaded since the
+-- last run and keeps, per discount, the newest of those and of the state held; deleted_at is the
+-- latest deletion either saw. The state held carries its ranking (from_deletion_event,
+-- event_created_unix, event_id), so a late event older than it loses, as it would in a full build.
+-- loaded_at is the newest load of any event that carried the discount.
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key='discount_id',
+    on_schema_change='fail'
+) }}
+-- the table's columns: the state held and the new versions are stacked by these names
+{%- set state_columns = [
+    'discount_id', 'subscription_id', 'customer_id', 'coupon_id', 'coupon_duration', 'percent_off',
+    'amount_off_minor', 'amount_off_currency_code', 'duration_in_months', 'starts_at', 'ends_at',
+    'deleted_at', 'from_deletion_event', 'event_created_unix', 'event_id', 'loaded_at'
+] | join(', ') %}
+
 with events as (
     select * from {{ ref('stg_stripe__events') }}
+    where object_type in ('discount', 'subscription')
+    {%- if is_incremental() %}
+        and loaded_at >= {{ incremental_cutoff('loaded_at') }}
+    {%- endif %}
 ),
 
 from_discount_events as (
     select
         object as discount,
+        event_type = 'customer.discount.deleted' as from_deletion_event,
+        case when event_type = 'customer.discount.deleted' then created_at end as deleted_at,
         created_unix,
         event_id,
-        event_type = 'customer.discount.deleted' as is_deleted,
-        case when event_type = 'customer.discount.deleted' then created_at end as deleted_at
+        loaded_at
     from events
     where object_type = 'discount'
 ),
@@ -19,21 +42,23 @@ from_discount_events as (
 embedded_single as (
     select
         {{ json_doc('object', '$.discount') }} as discount,
+        false as from_deletion_event,
+        cast(null as timestamp) as deleted_at,
         created_unix,
         event_id,
-        false as is_deleted,
-        cast(null as timestamp) as deleted_at
+        loaded_at
     from events
     where object_type = 'subscription' and {{ json_str('object', '$.discount.id') }} is not null
 ),
 
 embedded_list as (
-    select discount, created_unix, event_id, false as is_deleted, cast(null as timestamp) as deleted_at
+    select discount, false as from_deletion_event, cast(null as timestamp) as deleted_at, created_unix, event_id, loaded_at
     from (
         select
             {{ json_array_elements('object', '$.discounts') }} as discount,
             created_unix,
-            event_id
+            event_id,
+            loaded_at
         from events
         where object_type = 'subscription'
     ) as elements
@@ -48,26 +73,9 @@ all_versions as (
     select * from embedded_list
 ),
 
-ranked as (
+new_versions as (
     select
-        *,
         {{ json_str('discount', '$.id') }} as discount_id,
-        max(deleted_at) over (partition by {{ json_str('discount', '$.id') }}) as any_deleted_at
-    from all_versions
-),
-
-latest as (
-    select
-        *,
-        row_number() over (
-            partition by discount_id order by is_deleted asc, created_unix desc, event_id desc
-        ) as recency_rank
-    from ranked
-),
-
-final as (
-    select
-        discount_id,
         {{ json_str('discount', '$.subscription') }} as subscription_id,
         {{ json_str('discount', '$.customer') }} as customer_id,
         -- the coupon is expanded under `coupon` before API 2025-09-30, named under `source.coupon` after
@@ -83,9 +91,56 @@ final as (
         cast({{ json_str('discount', '$.coupon.duration_in_months') }} as bigint) as duration_in_months,
         {{ epoch_to_timestamp(json_str('discount', '$.start')) }} as starts_at,
         {{ epoch_to_timestamp(json_str('discount', '$.end')) }} as ends_at,
-        any_deleted_at as deleted_at
-    from latest
-    where recency_rank = 1 and discount_id is not null
+        deleted_at,
+        from_deletion_event,
+        created_unix as event_created_unix,
+        event_id,
+        loaded_at
+    from all_versions
+    where {{ json_str('discount', '$.id') }} is not null
+),
+
+versions as (
+    select {{ state_columns }} from new_versions
+    {%- if is_incremental() %}
+    union all
+    select {{ state_columns }} from {{ this }}
+    where discount_id in (select new_versions.discount_id from new_versions)
+    {%- endif %}
+),
+
+ranked as (
+    select
+        *,
+        -- the newest state that is not a deletion; a deletion only when nothing else is known
+        row_number() over (
+            partition by discount_id order by from_deletion_event asc, event_created_unix desc, event_id desc
+        ) as recency_rank,
+        max(deleted_at) over (partition by discount_id) as any_deleted_at,
+        max(loaded_at) over (partition by discount_id) as last_loaded_at
+    from versions
+),
+
+final as (
+    select
+        discount_id,
+        subscription_id,
+        customer_id,
+        coupon_id,
+        coupon_duration,
+        percent_off,
+        amount_off_minor,
+        amount_off_currency_code,
+        duration_in_months,
+        starts_at,
+        ends_at,
+        any_deleted_at as deleted_at,
+        from_deletion_event,
+        event_created_unix,
+        event_id,
+        last_loaded_at as loaded_at
+    from ranked
+    where recency_rank = 1
 )
 
 select * from final
