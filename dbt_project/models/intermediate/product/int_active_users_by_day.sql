@@ -24,8 +24,7 @@ offsets as (
 ),
 
 {% if is_incremental() %}
--- The day expression is written here and in covered_days on purpose: one CTE read by both would be
--- materialized by DuckDB over the whole history, 30 rows per user-day, before either filter applies.
+-- the days whose counts a user-day stitched since the last run changes: its day and the 29 after it
 changed_days as (
     select distinct
         cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'active_days.activity_date') }} as date) as day
@@ -47,39 +46,99 @@ first_recounted as (
 ),
 
 {% endif %}
-covered_days as (
+-- Each user-day covers, for a window of W days (1, 7, 30), the days from its date, or from the day the
+-- user's previous active day stops covering (previous + W) if later, to its date + W - 1. A user is
+-- counted on a day when one of their user-days covers it, so each count is a running sum of +1 where
+-- a span starts and -1 the day after it ends: no row per user-day and day, no count(distinct).
+-- An incremental run reads the user-days from 29 days before the first recounted day: a previous
+-- active day older than that only changes the spans' starts before the first recounted day.
+spans as (
     select
-        active_days.user_id,
-        active_days.stitched_through,
-        cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'active_days.activity_date') }} as date) as day,
-        offsets.generated_number - 1 as days_since_active
+        activity_date,
+        stitched_through,
+        lag(activity_date) over (partition by user_id order by activity_date) as previous_date
     from active_days
-    cross join offsets
     {%- if is_incremental() %}
-    -- only the user-days inside the 30-day window of a recounted day
     where active_days.activity_date >= (
         select cast({{ dbt.dateadd('day', -29, 'first_recounted.day') }} as date) from first_recounted
     )
     {%- endif %}
 ),
 
+span_edges as (
+    {%- for window_days, column in [(1, 'dau'), (7, 'wau'), (30, 'mau')] %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select
+        case
+            when previous_date is null then activity_date
+            else greatest(activity_date, cast({{ dbt.dateadd('day', window_days, 'previous_date') }} as date))
+        end as day,
+        '{{ column }}' as counted,
+        1 as change
+    from spans
+    union all
+    select cast({{ dbt.dateadd('day', window_days, 'activity_date') }} as date) as day, '{{ column }}' as counted, -1 as change
+    from spans
+    {%- endfor %}
+),
+
+changes as (
+    select
+        day,
+        sum(case when counted = 'dau' then change else 0 end) as dau_change,
+        sum(case when counted = 'wau' then change else 0 end) as wau_change,
+        sum(case when counted = 'mau' then change else 0 end) as mau_change
+    from span_edges
+    group by day
+),
+
+-- the days some user-day covers, with the newest stitched_through among those user-days
+covered_days as (
+    select
+        cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'dated.activity_date') }} as date) as day,
+        max(dated.stitched_through) as stitched_through
+    from (
+        select activity_date, max(stitched_through) as stitched_through from spans group by activity_date
+    ) as dated
+    cross join offsets
+    group by {{ dbt.dateadd('day', 'offsets.generated_number - 1', 'dated.activity_date') }}
+),
+
+running as (
+    select
+        coalesce(covered_days.day, changes.day) as day,
+        covered_days.stitched_through,
+        sum(coalesce(changes.dau_change, 0)) over (
+            order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
+        ) as dau,
+        sum(coalesce(changes.wau_change, 0)) over (
+            order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
+        ) as wau,
+        sum(coalesce(changes.mau_change, 0)) over (
+            order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
+        ) as mau
+    from covered_days
+    full outer join changes on covered_days.day = changes.day
+),
+
 final as (
     select
-        covered_days.day,
-        count(distinct case when covered_days.days_since_active = 0 then covered_days.user_id end) as dau,
-        count(distinct case when covered_days.days_since_active < 7 then covered_days.user_id end) as wau,
-        count(distinct covered_days.user_id) as mau,
-        max(covered_days.stitched_through) as stitched_through
-    from covered_days
+        running.day,
+        cast(running.dau as bigint) as dau,
+        cast(running.wau as bigint) as wau,
+        cast(running.mau as bigint) as mau,
+        running.stitched_through
+    from running
     cross join horizon
-    where covered_days.day <= horizon.horizon_date
+    where running.stitched_through is not null and running.day <= horizon.horizon_date
     {%- if is_incremental() %}
         and (
-            covered_days.day in (select day from changed_days)
-            or covered_days.day > (select day from last_counted)
+            running.day in (select day from changed_days)
+            or running.day > (select day from last_counted)
         )
     {%- endif %}
-    group by covered_days.day
 )
 
 select * from final
