@@ -98,7 +98,8 @@ changes as (
 covered_days as (
     select
         cast({{ dbt.dateadd('day', 'offsets.generated_number - 1', 'dated.activity_date') }} as date) as day,
-        max(dated.stitched_through) as stitched_through
+        max(dated.stitched_through) as stitched_through,
+        true as is_covered
     from (
         select activity_date, max(stitched_through) as stitched_through from spans group by activity_date
     ) as dated
@@ -110,6 +111,7 @@ running as (
     select
         coalesce(covered_days.day, changes.day) as day,
         covered_days.stitched_through,
+        covered_days.is_covered,
         sum(coalesce(changes.dau_change, 0)) over (
             order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
         ) as dau,
@@ -132,7 +134,7 @@ final as (
         running.stitched_through
     from running
     cross join horizon
-    where running.stitched_through is not null and running.day <= horizon.horizon_date
+    where running.is_covered and running.day <= horizon.horizon_date
     {%- if is_incremental() %}
         and (
             running.day in (select day from changed_days)
