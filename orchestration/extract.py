@@ -13,13 +13,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+
+from orchestration.prefetch import fetched_ahead
 
 LANDING_PATTERNS = ("*.jsonl.gz", "*.jsonl", "*.json.gz", "*.json")
 # Files are committed in groups of about this much text. One transaction per file cost a commit each:
@@ -297,22 +298,14 @@ def decompress_landing_bytes(path: Path, raw: bytes) -> bytes:
 
 def _read_ahead(paths: list[Path], known: set[str]) -> Iterator[tuple[Path, str, bytes | None]]:
     """Each file's path, SHA-256 and text bytes (None when the hash was already in `known`). The next
-    file is read, hashed and gunzipped in a thread while the caller loads the current one: hashing,
-    gunzip and DuckDB all release the GIL, so the two overlap. One file is held beyond the caller's."""
+    file is read, hashed and gunzipped in a thread while the caller loads the current one."""
 
     def read(path: Path) -> tuple[Path, str, bytes | None]:
         raw = path.read_bytes()
         file_hash = hashlib.sha256(raw).hexdigest()
         return path, file_hash, None if file_hash in known else decompress_landing_bytes(path, raw)
 
-    if not paths:
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(read, paths[0])
-        for following in paths[1:]:
-            current, upcoming = upcoming.result(), pool.submit(read, following)
-            yield current
-        yield upcoming.result()
+    return fetched_ahead(map(read, paths))
 
 
 def load_source(

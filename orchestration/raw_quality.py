@@ -18,8 +18,6 @@ import csv
 import logging
 import os
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from orchestration.prefetch import fetched_ahead
 from orchestration.settings import SEEDS_DIR
 
 CONFIG_PATH = Path(__file__).with_name("quality.yml")
@@ -318,16 +317,6 @@ def validate_batch(frame: pd.DataFrame, source: str, config: QualityConfig, now:
     return findings
 
 
-def _fetched_ahead(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """The same frames, the next one pulled from DuckDB in a thread while the caller validates the
-    current one (DuckDB works without the GIL; GX on pandas mostly holds it). At most two are held."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        upcoming = pool.submit(next, frames, None)
-        while (frame := upcoming.result()) is not None:
-            upcoming = pool.submit(next, frames, None)
-            yield frame
-
-
 def validate_pending(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -339,7 +328,8 @@ def validate_pending(
     An expectation passes when it passed on every chunk; samples are the first failing lines."""
     merged: list[Finding] = []
     rows = 0
-    for frame in _fetched_ahead(pending_chunks(con, source, rows_per_chunk)):
+    # the next chunk is pulled from DuckDB (without the GIL) while GX validates this one
+    for frame in fetched_ahead(pending_chunks(con, source, rows_per_chunk)):
         rows += len(frame)
         findings = validate_batch(frame, source, config, now)
         if not merged:
