@@ -19,6 +19,20 @@
     )
 {%- endmacro %}
 
+{#- The versions a "latest state" model ranks (delete+insert by `key`): the new versions and, in an
+    incremental run, the state it holds for the same keys, which keeps the columns its ranking needs.
+    The winner among them is the winner among every version ever seen, as in a full build, as long as
+    the ranking is a strict order. `columns` lists the model's columns: both sides are stacked by them. -#}
+{% macro with_state_held(new_versions, key, columns) -%}
+    {%- set column_list = columns | join(', ') -%}
+    select {{ column_list }} from {{ new_versions }}
+    {%- if is_incremental() %}
+    union all
+    select {{ column_list }} from {{ this }}
+    where {{ key }} in (select {{ new_versions }}.{{ key }} from {{ new_versions }})
+    {%- endif %}
+{%- endmacro %}
+
 {#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
     incremental run takes the rows loaded since the newest one it holds, less the lookback
     (incremental_cutoff). The window runs on our own load time (`loaded_at`), not the event's time,

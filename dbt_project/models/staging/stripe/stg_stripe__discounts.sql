@@ -12,12 +12,12 @@
     unique_key='discount_id',
     on_schema_change='fail'
 ) }}
--- the table's columns: the state held and the new versions are stacked by these names
+-- the table's columns, by which the state held is stacked with the new versions
 {%- set state_columns = [
     'discount_id', 'subscription_id', 'customer_id', 'coupon_id', 'coupon_duration', 'percent_off',
     'amount_off_minor', 'amount_off_currency_code', 'duration_in_months', 'starts_at', 'ends_at',
     'deleted_at', 'from_deletion_event', 'event_created_unix', 'event_id', 'loaded_at'
-] | join(', ') %}
+] %}
 
 with events as (
     select * from {{ ref('stg_stripe__events') }}
@@ -101,12 +101,7 @@ new_versions as (
 ),
 
 versions as (
-    select {{ state_columns }} from new_versions
-    {%- if is_incremental() %}
-    union all
-    select {{ state_columns }} from {{ this }}
-    where discount_id in (select new_versions.discount_id from new_versions)
-    {%- endif %}
+    {{ with_state_held('new_versions', 'discount_id', state_columns) }}
 ),
 
 ranked as (

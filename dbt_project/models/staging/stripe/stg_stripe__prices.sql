@@ -10,12 +10,12 @@
     unique_key='price_id',
     on_schema_change='fail'
 ) }}
--- the table's columns: the state held and the new versions are stacked by these names
+-- the table's columns, by which the state held is stacked with the new versions
 {%- set state_columns = [
     'price_id', 'product_id', 'price_nickname', 'lookup_key', 'currency_code', 'unit_amount_minor',
     'price_type', 'billing_scheme', 'recurring_interval', 'interval_count', 'usage_type',
     'is_active', 'from_price_event', 'event_created_unix', 'event_id', 'loaded_at'
-] | join(', ') %}
+] %}
 
 with events as (
     select * from {{ ref('stg_stripe__events') }}
@@ -73,12 +73,7 @@ new_versions as (
 ),
 
 versions as (
-    select {{ state_columns }} from new_versions
-    {%- if is_incremental() %}
-    union all
-    select {{ state_columns }} from {{ this }}
-    where price_id in (select new_versions.price_id from new_versions)
-    {%- endif %}
+    {{ with_state_held('new_versions', 'price_id', state_columns) }}
 ),
 
 ranked as (
