@@ -107,22 +107,27 @@ covered_days as (
     group by {{ dbt.dateadd('day', 'offsets.generated_number - 1', 'dated.activity_date') }}
 ),
 
-running as (
+timeline as (
     select
         coalesce(covered_days.day, changes.day) as day,
         covered_days.stitched_through,
         covered_days.is_covered,
-        sum(coalesce(changes.dau_change, 0)) over (
-            order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
-        ) as dau,
-        sum(coalesce(changes.wau_change, 0)) over (
-            order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
-        ) as wau,
-        sum(coalesce(changes.mau_change, 0)) over (
-            order by coalesce(covered_days.day, changes.day) rows between unbounded preceding and current row
-        ) as mau
+        coalesce(changes.dau_change, 0) as dau_change,
+        coalesce(changes.wau_change, 0) as wau_change,
+        coalesce(changes.mau_change, 0) as mau_change
     from covered_days
     full outer join changes on covered_days.day = changes.day
+),
+
+running as (
+    select
+        day,
+        stitched_through,
+        is_covered,
+        sum(dau_change) over (order by day rows between unbounded preceding and current row) as dau,
+        sum(wau_change) over (order by day rows between unbounded preceding and current row) as wau,
+        sum(mau_change) over (order by day rows between unbounded preceding and current row) as mau
+    from timeline
 ),
 
 final as (
