@@ -77,34 +77,62 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
+def tree_rss(pid: int) -> dict[int, int]:
+    """Resident memory of a process and each of its descendants, by pid (Linux /proc)."""
     children = _children_map()
     page = os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [pid]
+    resident, todo = {}, [pid]
     while todo:
         current = todo.pop()
         todo.extend(children.get(current, []))
         with contextlib.suppress(OSError):  # a process that ended since the scan
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
-    return total
+            resident[current] = int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+    return resident
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    return sum(tree_rss(pid).values())
+
+
+def _command(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()[:160]
+    return "(ended)"
 
 
 def measure(name: str, argv: list[str], env: dict, log_dir: Path, rows: int, preexec=None) -> Phase:
-    """Run one phase in its own process; its output goes to `<log_dir>/<name>.log`."""
+    """Run one phase in its own process; its output goes to `<log_dir>/<name>.log`. The resident memory of
+    its process tree is sampled every 0.2 s; `<name>.memory.tsv` has a sample every 5 s (seconds, total,
+    the largest processes), and the log ends with the processes that made up the peak."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     print(f"bench: {name} ...", flush=True)
-    with log_path.open("w") as log:
+    with log_path.open("w") as log, (log_dir / f"{name}.memory.tsv").open("w") as samples:
+        samples.write("seconds\ttotal_mib\tlargest (pid:MiB)\n")
         started = time.perf_counter()
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec)
-        peak = 0
+        peak, at_peak, next_sample = 0, {}, 0.0
         while process.poll() is None:
-            peak = max(peak, tree_rss_bytes(process.pid))
+            resident = tree_rss(process.pid)
+            total = sum(resident.values())
+            if total > peak:
+                peak, at_peak = total, {pid: (size, _command(pid)) for pid, size in resident.items()}
+            elapsed = time.perf_counter() - started
+            if elapsed >= next_sample:
+                largest = sorted(resident.items(), key=lambda item: -item[1])[:4]
+                cells = " ".join(f"{pid}:{size >> 20}" for pid, size in largest)
+                samples.write(f"{elapsed:.0f}\t{total >> 20}\t{cells}\n")
+                samples.flush()
+                next_sample = elapsed + 5
             time.sleep(0.2)
         seconds = time.perf_counter() - started
     ok = process.returncode == 0
     tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] if not ok else []
+    with log_path.open("a") as log:
+        log.write(f"\nbench: peak {peak / 1024**3:.2f} GiB, by process:\n")
+        for pid, (size, command) in sorted(at_peak.items(), key=lambda item: -item[1][0]):
+            log.write(f"  {size / 1024**3:6.2f} GiB  {pid}  {command}\n")
     phase = Phase(name, seconds, peak, rows, ok, note=f"exit {process.returncode}: {tail[0][:300]}" if tail else "")
     print(
         f"bench: {name}: {seconds:,.1f}s, peak {peak / 1024**3:.2f} GiB{'' if ok else ', FAILED (' + phase.note + ')'}",

@@ -26,14 +26,25 @@ from orchestration.warehouse import memory_limit
 ID_PATH = {"stripe": "$.id", "segment": "$.messageId"}
 
 
+def timed(step: str, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run one statement and print its time, so a failure (out of memory, say) names its step."""
+    started = time.perf_counter()
+    try:
+        con.execute(sql)
+    except duckdb.Error as error:
+        raise RuntimeError(f"floor: {step} failed after {time.perf_counter() - started:.1f}s: {error}") from error
+    print(f"floor: {step} {time.perf_counter() - started:.1f}s", flush=True)
+
+
 def load_raw(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     ensure_raw_schema(con)
     for source, id_path in ID_PATH.items():
         files = str(landing / source / "*.jsonl.gz")
-        con.execute(f"""
+        sql = f"""
             insert into raw.{source}_events
             select json->>'{id_path}', json, filename, row_number() over (partition by filename), 'floor', now()
-            from read_ndjson_objects('{files}', filename = true)""")
+            from read_ndjson_objects('{files}', filename = true)"""
+        timed(f"raw.{source}_events", con, sql)
 
 
 def run_models(con: duckdb.DuckDBPyConnection, manifest: dict) -> int:
@@ -50,7 +61,7 @@ def run_models(con: duckdb.DuckDBPyConnection, manifest: dict) -> int:
             sql = f"select {casts} from ({sql}) as model"
         kind = "view" if node["config"]["materialized"] == "view" else "table"
         con.execute(f"create schema if not exists {relation.rsplit('.', 1)[0]}")
-        con.execute(f"create {kind} {relation} as {sql}")
+        timed(node["name"], con, f"create {kind} {relation} as {sql}")
     return len(models)
 
 
