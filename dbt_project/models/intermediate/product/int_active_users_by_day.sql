@@ -10,6 +10,9 @@
     unique_key='day',
     on_schema_change='fail'
 ) }}
+{#- the windows counted, in days; the longest (MAU's) bounds how far a user-day reaches -#}
+{%- set windows = [(1, 'dau'), (7, 'wau'), (30, 'mau')] %}
+{%- set longest_window = windows | map('first') | max %}
 
 with active_days as (
     select * from {{ ref('int_user_active_days') }}
@@ -20,7 +23,7 @@ horizon as (
 ),
 
 offsets as (
-    {{ dbt.generate_series(30) }}
+    {{ dbt.generate_series(longest_window) }}
 ),
 
 {% if is_incremental() %}
@@ -60,13 +63,13 @@ spans as (
     from active_days
     {%- if is_incremental() %}
     where active_days.activity_date >= (
-        select cast({{ dbt.dateadd('day', -29, 'first_recounted.day') }} as date) from first_recounted
+        select cast({{ dbt.dateadd('day', 1 - longest_window, 'first_recounted.day') }} as date) from first_recounted
     )
     {%- endif %}
 ),
 
 span_edges as (
-    {%- for window_days, column in [(1, 'dau'), (7, 'wau'), (30, 'mau')] %}
+    {%- for window_days, column in windows %}
     {%- if not loop.first %}
     union all
     {%- endif %}
