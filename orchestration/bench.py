@@ -113,11 +113,14 @@ def measure(name: str, argv: list[str], env: dict, log_dir: Path, rows: int, pre
         started = time.perf_counter()
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec)
         peak, at_peak, next_sample = 0, {}, 0.0
+        commands: dict[int, str] = {}  # read once per process, while it runs
         while process.poll() is None:
             resident = tree_rss(process.pid)
             total = sum(resident.values())
+            for pid in resident.keys() - commands.keys():
+                commands[pid] = _command(pid)
             if total > peak:
-                peak, at_peak = total, {pid: (size, _command(pid)) for pid, size in resident.items()}
+                peak, at_peak = total, resident
             elapsed = time.perf_counter() - started
             if elapsed >= next_sample:
                 largest = sorted(resident.items(), key=lambda item: -item[1])[:4]
@@ -131,8 +134,8 @@ def measure(name: str, argv: list[str], env: dict, log_dir: Path, rows: int, pre
     tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] if not ok else []
     with log_path.open("a") as log:
         log.write(f"\nbench: peak {peak / 1024**3:.2f} GiB, by process:\n")
-        for pid, (size, command) in sorted(at_peak.items(), key=lambda item: -item[1][0]):
-            log.write(f"  {size / 1024**3:6.2f} GiB  {pid}  {command}\n")
+        for pid, size in sorted(at_peak.items(), key=lambda item: -item[1]):
+            log.write(f"  {size / 1024**3:6.2f} GiB  {pid}  {commands[pid]}\n")
     phase = Phase(name, seconds, peak, rows, ok, note=f"exit {process.returncode}: {tail[0][:300]}" if tail else "")
     print(
         f"bench: {name}: {seconds:,.1f}s, peak {peak / 1024**3:.2f} GiB{'' if ok else ', FAILED (' + phase.note + ')'}",
