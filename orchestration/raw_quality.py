@@ -9,12 +9,14 @@ Rows are pulled from DuckDB into pandas frames (GX's SQL path does not work with
 fields the expectations need already extracted; `source_file` and `line_number` travel along so a
 failure names the lines. A large batch (the first run of a long backfill) is validated in chunks of
 ROWS_PER_CHUNK rows, so memory stays bounded whatever the batch size, and the chunks' results are
-added up. Thresholds live in orchestration/quality.yml.
+added up; samples are the first failing lines in file and line order, whatever order the rows came
+in. Thresholds live in orchestration/quality.yml.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import logging
 import os
 import re
@@ -73,6 +75,9 @@ class Finding:
     unexpected_count: int = 0
     rows: int = 0
     sample: list[str] = field(default_factory=list)
+    # (source_file, line_number) of each sample line. Rows come unsorted (sorting a first run's 100M
+    # rows cost more memory than the validation), so chunks' samples are merged into file and line order
+    sample_at: list[tuple[str, int]] = field(default_factory=list)
 
     def describe(self) -> str:
         where = "; ".join(self.sample)
@@ -170,7 +175,7 @@ def _pending_sql(source: str) -> str:
                     ) as fields
                 {_pending(source)}
             ) as events"""
-    return sql + "\n        order by events.source_file, events.line_number"
+    return sql
 
 
 def volume_ratio(con: duckdb.DuckDBPyConnection, source: str, trailing_days: int) -> float | None:
@@ -297,11 +302,16 @@ def validate_batch(frame: pd.DataFrame, source: str, config: QualityConfig, now:
     for expectation, blocking in _expectations(source, config, now):
         result = batch.validate(expectation, result_format="COMPLETE")
         details = result.result or {}
-        indices = details.get("unexpected_index_list") or []
         column = expectation.column
+        first = (
+            frame.loc[details.get("unexpected_index_list") or [], ["source_file", "line_number"]]
+            .sort_values(["source_file", "line_number"])
+            .index[: config.sample_size]
+        )
+        sample_at = [(frame.at[i, "source_file"], int(frame.at[i, "line_number"])) for i in first]
         sample = [
-            f"{frame.at[i, 'source_file']}:{frame.at[i, 'line_number']} {column}={_shown(frame.at[i, column])}"
-            for i in indices[: config.sample_size]
+            f"{name}:{line} {column}={_shown(frame.at[i, column])}"
+            for (name, line), i in zip(sample_at, first, strict=True)
         ]
         findings.append(
             Finding(
@@ -312,6 +322,7 @@ def validate_batch(frame: pd.DataFrame, source: str, config: QualityConfig, now:
                 unexpected_count=int(details.get("unexpected_count") or 0),
                 rows=len(frame),
                 sample=sample,
+                sample_at=sample_at,
             )
         )
     return findings
@@ -332,6 +343,9 @@ def validate_pending(
     for frame in fetched_ahead(pending_chunks(con, source, rows_per_chunk)):
         rows += len(frame)
         findings = validate_batch(frame, source, config, now)
+        # GX leaves each chunk's frame in reference cycles, freed only at Python's next full collection:
+        # collect now (the Segment gate at 100M events peaked at 5.4 GB without this, 1.9 GB with it)
+        gc.collect()
         if not merged:
             merged = findings
             continue
@@ -339,5 +353,7 @@ def validate_pending(
             total.passed = total.passed and chunk.passed
             total.unexpected_count += chunk.unexpected_count
             total.rows += chunk.rows
-            total.sample = (total.sample + chunk.sample)[: config.sample_size]
+            located = zip(total.sample_at + chunk.sample_at, total.sample + chunk.sample, strict=True)
+            first = sorted(located)[: config.sample_size]
+            total.sample_at, total.sample = [at for at, _ in first], [line for _, line in first]
     return merged, rows

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.warehouse import WarehouseLockedError, connect
+from orchestration.warehouse import WarehouseLockedError, connect, release_memory
 
 # A step that finds the warehouse locked (after connect()'s own retries, about 15 s) is retried by
 # Dagster SUBWH_LOCK_RETRIES times (default 3), waiting LOCK_RETRY_FIRST_WAIT_SECONDS, then twice as
@@ -41,6 +41,7 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+            release_memory()  # before the next step: dbt's own DuckDB process runs beside this one
 
 
 @contextmanager

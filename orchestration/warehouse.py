@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import os
 import re
 import time
 from pathlib import Path
 
 import duckdb
+import pyarrow
 
 # DuckDB memory_limit when SUBWH_DUCKDB_MEMORY_LIMIT is unset (also the default in dbt_project/profiles.yml)
 DEFAULT_MEMORY_LIMIT = "2.5GB"
+# DuckDB memory_limit of the orchestrator's own connections when SUBWH_ORCHESTRATOR_MEMORY_LIMIT is unset
+DEFAULT_ORCHESTRATOR_MEMORY_LIMIT = "1GB"
 LOCK_ERROR_MARKERS = ("Could not set lock", "Conflicting lock")
 
 
@@ -37,7 +43,7 @@ def connect(
             waited += wait
             wait *= 2
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"set memory_limit = '{memory_limit()}'")
+    con.execute(f"set memory_limit = '{orchestrator_memory_limit()}'")
     return con
 
 
@@ -45,6 +51,23 @@ def memory_limit() -> str:
     """DuckDB's memory ceiling, the same as dbt's connections get (profiles.yml); DuckDB spills to disk
     beyond it. 2.5GB keeps a whole run (dbt's DuckDB plus the Dagster process) under 4 GiB."""
     return os.environ.get("SUBWH_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
+def orchestrator_memory_limit() -> str:
+    """DuckDB's memory ceiling inside the orchestrator's process (extract, raw gates, publish). They
+    stream, so a larger cache does not make them faster (measured at 2.5GB and 1GB on a 100M-event
+    day); what DuckDB caches here adds to the process's peak."""
+    return os.environ.get("SUBWH_ORCHESTRATOR_MEMORY_LIMIT", DEFAULT_ORCHESTRATOR_MEMORY_LIMIT)
+
+
+def release_memory() -> None:
+    """Hand the memory a finished step freed back to the operating system. Arrow's pool (pandas 3 keeps
+    strings there) and glibc's malloc both keep freed blocks for reuse: without this the orchestrator
+    kept the raw gates' peak (4.7 GiB at 100M events) all through the dbt build that runs beside it."""
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError):  # not glibc (macOS): its allocator returns memory by itself
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _locked_message(path: Path, duckdb_message: str, waited: float) -> str:

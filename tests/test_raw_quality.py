@@ -151,3 +151,31 @@ def test_a_large_batch_is_validated_in_chunks_with_the_same_result(tmp_path, con
     currency = next(f for f in chunked if f.column == "currency" and f.blocking)
     assert currency.unexpected_count == 3
     assert currency.sample == [f"stripe/day.jsonl:{i + 1} currency='xyz'" for i in sorted(bad)]
+
+
+def test_samples_are_the_first_failing_lines_in_file_order_whatever_the_load_order(tmp_path, con):
+    """Rows reach the suite in the order DuckDB scans them (here: day2, loaded first, then day1) and in
+    chunks; the samples are still the first failing lines by file name and line number."""
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    bad = {"day1": {3000, 4100}, "day2": {5, 2500, 2600, 4999}}  # spread over chunks of 2048 rows
+
+    def write(day: str) -> None:
+        lines = [
+            _stripe(f"evt_{day}_{i}", currency="xyz" if i in bad[day] else "usd", amount_due=1) for i in range(5000)
+        ]
+        (landing / "stripe" / f"{day}.jsonl").write_text("\n".join(lines) + "\n")
+
+    write("day2")
+    load_source(con, landing, "stripe", "load-1")
+    write("day1")
+    load_source(con, landing, "stripe", "load-2")
+    config = load_config()
+
+    findings, rows = validate_pending(con, "stripe", config, NOW, rows_per_chunk=2048)
+
+    currency = next(f for f in findings if f.column == "currency" and f.blocking)
+    assert rows == 10_000 and currency.unexpected_count == 6
+    expected = [f"stripe/day1.jsonl:{i + 1}" for i in sorted(bad["day1"])]
+    expected += [f"stripe/day2.jsonl:{i + 1}" for i in sorted(bad["day2"])]
+    assert currency.sample == [f"{where} currency='xyz'" for where in expected[: config.sample_size]]

@@ -100,3 +100,15 @@ def test_an_extract_that_finds_the_warehouse_locked_is_retried_with_backoff(sett
     assert time.monotonic() - started >= 3  # waited for the holder, with growing pauses
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("select count(*) from raw.stripe_events").fetchone()[0] == 1
+
+
+def test_the_orchestrator_and_dbt_have_their_own_duckdb_memory_limits(tmp_path, monkeypatch):
+    """The orchestrator's connections get SUBWH_ORCHESTRATOR_MEMORY_LIMIT (1GB unless set), not dbt's
+    SUBWH_DUCKDB_MEMORY_LIMIT: the orchestrator streams, and what its DuckDB caches adds to a run's peak."""
+    monkeypatch.delenv("SUBWH_ORCHESTRATOR_MEMORY_LIMIT", raising=False)
+    monkeypatch.setenv("SUBWH_DUCKDB_MEMORY_LIMIT", "3GB")
+    with connect(tmp_path / "a.duckdb") as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"  # 1GB
+    monkeypatch.setenv("SUBWH_ORCHESTRATOR_MEMORY_LIMIT", "500MB")
+    with connect(tmp_path / "b.duckdb") as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "476.8 MiB"  # 500MB
