@@ -344,7 +344,7 @@ def validate_pending(
         rows += len(frame)
         findings = validate_batch(frame, source, config, now)
         # GX leaves each chunk's frame in reference cycles, freed only at Python's next full collection:
-        # collect now (the Segment gate at 100M events peaked at 5.4 GB without this, 1.9 GB with it)
+        # collect now. On the 100M warehouse's Segment rows, first 50 chunks: 3.0 GB without, 1.9 GB with.
         gc.collect()
         if not merged:
             merged = findings

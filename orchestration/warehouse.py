@@ -55,15 +55,16 @@ def memory_limit() -> str:
 
 def orchestrator_memory_limit() -> str:
     """DuckDB's memory ceiling inside the orchestrator's process (extract, raw gates, publish). They
-    stream, so a larger cache does not make them faster (measured at 2.5GB and 1GB on a 100M-event
-    day); what DuckDB caches here adds to the process's peak."""
+    stream, so a larger cache did not make them faster (2.5GB against 1GB, on the 12 largest days of
+    the 100M bench); what DuckDB caches here adds to the process's peak."""
     return os.environ.get("SUBWH_ORCHESTRATOR_MEMORY_LIMIT", DEFAULT_ORCHESTRATOR_MEMORY_LIMIT)
 
 
 def release_memory() -> None:
-    """Hand the memory a finished step freed back to the operating system. Arrow's pool (pandas 3 keeps
-    strings there) and glibc's malloc both keep freed blocks for reuse: without this the orchestrator
-    kept the raw gates' peak (4.7 GiB at 100M events) all through the dbt build that runs beside it."""
+    """Free what a finished step left in reference cycles and hand the memory back to the operating
+    system: Arrow's pool (pandas 3 keeps strings there) and glibc's malloc both keep freed blocks for
+    reuse. The orchestrator held 4.6 GiB of the raw gates' peak through the 100M bench's dbt build,
+    which runs beside it."""
     gc.collect()
     pyarrow.default_memory_pool().release_unused()
     with contextlib.suppress(OSError):  # not glibc (macOS): its allocator returns memory by itself
