@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse import orchestrator_memory_limit
+from orchestration.warehouse import configure
 
 # Written in a storage format that DuckDB 1.x drivers (JDBC, ODBC, duckdb-engine) can open.
 SERVING_STORAGE_VERSION = "v1.0.0"
@@ -34,8 +34,7 @@ def publish_marts(warehouse_path: Path, serving_path: Path, marts_dir: Path, mar
     counts: dict[str, int] = {}
     con = duckdb.connect()
     try:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute(f"set memory_limit = '{orchestrator_memory_limit()}'")
+        configure(con)
         con.execute(f"attach {_quoted(warehouse_path)} as working (read_only)")
         con.execute("use working")
         con.execute(f"attach {_quoted(tmp_serving)} as serving (storage_version '{SERVING_STORAGE_VERSION}')")

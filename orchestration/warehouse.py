@@ -42,6 +42,11 @@ def connect(
             time.sleep(wait)
             waited += wait
             wait *= 2
+    return configure(con)
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The settings of every orchestrator connection: UTC (day buckets) and the orchestrator's memory limit."""
     con.execute("set TimeZone = 'UTC'")
     con.execute(f"set memory_limit = '{orchestrator_memory_limit()}'")
     return con
