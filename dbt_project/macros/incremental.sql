@@ -33,10 +33,30 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- The earliest load time an incremental run must take in from `relation`: the oldest load in the
+    lookback window (incremental_cutoff) that `relation` holds and the model does not, NULL when there
+    is none. A load time stands for the rows one extract committed together (one group of files), so
+    a load the model holds was taken in whole. Without it the window would start at the lookback:
+    after a one-shot backfill, the next run would read the whole backfill again (every row loaded
+    within a day of the newest) only to find every id staged. -#}
+{% macro first_unstaged_load(relation) -%}
+    (
+        select min(unstaged_loads.loaded_at)
+        from (
+            select distinct loads.loaded_at from {{ relation }} as loads
+            where loads.loaded_at >= {{ incremental_cutoff('loaded_at') }}
+            except
+            select distinct held.loaded_at from {{ this }} as held
+            where held.loaded_at >= {{ incremental_cutoff('loaded_at') }}
+        ) as unstaged_loads
+    )
+{%- endmacro %}
+
 {#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
-    incremental run takes the rows loaded since the newest one it holds, less the lookback
-    (incremental_cutoff). The window runs on our own load time (`loaded_at`), not the event's time,
-    so a late event is new whatever its timestamp says. Rows whose id the model already holds stay
+    incremental run takes the rows of the loads it does not hold yet, from the oldest such load in
+    its lookback window on (first_unstaged_load). The window runs on our own load time (`loaded_at`),
+    not the event's time, so a late event is new whatever its timestamp says, and a load whose clock
+    stepped back by less than the lookback is still taken. Rows whose id the model already holds stay
     out: for raw deliveries, the first delivery won before and a redelivery changes nothing.
     `id_column` names the id in `relation`, `staged_id_column` the same id in the model. -#}
 {% macro unstaged_rows(relation, id_column='event_id', staged_id_column=none) -%}
@@ -45,7 +65,7 @@
     from {{ relation }} as new_rows
     {%- if is_incremental() %}
         where
-            new_rows.loaded_at >= {{ incremental_cutoff('loaded_at') }}
+            new_rows.loaded_at >= {{ first_unstaged_load(relation) }}
             and not exists (
                 select 1 from {{ this }} as staged
                 where staged.{{ staged_id_column }} = new_rows.{{ id_column }}
