@@ -1,6 +1,7 @@
 """Raw-data gates: the Great Expectations suites name the bad lines, and a failing batch keeps
 blocking publication until it is dealt with."""
 
+import gc
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -8,6 +9,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 
+from orchestration import raw_quality
 from orchestration.extract import ensure_raw_schema, load_source
 from orchestration.generator import GeneratorConfig, generate
 from orchestration.raw_quality import accept_pending_loads, load_config, pending_batch, validate_batch, validate_pending
@@ -150,7 +152,26 @@ def test_a_large_batch_is_validated_in_chunks_with_the_same_result(tmp_path, con
     ]
     currency = next(f for f in chunked if f.column == "currency" and f.blocking)
     assert currency.unexpected_count == 3
+    assert gc.get_freeze_count() == 0  # what the gate set aside from its collections is back
     assert currency.sample == [f"stripe/day.jsonl:{i + 1} currency='xyz'" for i in sorted(bad)]
+
+
+def test_a_failing_chunk_gives_the_collector_back_what_the_gate_set_aside(tmp_path, con, monkeypatch):
+    """The gate freezes what the process holds so that its per-chunk collections skip it; after an
+    error those objects must be collectable again, or whatever of them turns to garbage stays."""
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    (landing / "stripe" / "day.jsonl").write_text(_stripe("evt_1") + "\n")
+    load_source(con, landing, "stripe", "load-1")
+
+    def broken(*args):
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("GX failed")
+
+    monkeypatch.setattr(raw_quality, "validate_batch", broken)
+    with pytest.raises(RuntimeError, match="GX failed"):
+        validate_pending(con, "stripe", load_config(), NOW)
+    assert gc.get_freeze_count() == 0
 
 
 def test_samples_are_the_first_failing_lines_in_file_order_whatever_the_load_order(tmp_path, con):
