@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -136,12 +137,19 @@ def measure(name: str, argv: list[str], env: dict, log_dir: Path, rows: int, pre
         log.write(f"\nbench: peak {peak / 1024**3:.2f} GiB, by process:\n")
         for pid, size in sorted(at_peak.items(), key=lambda item: -item[1]):
             log.write(f"  {size / 1024**3:6.2f} GiB  {pid}  {commands[pid]}\n")
-    phase = Phase(name, seconds, peak, rows, ok, note=f"exit {process.returncode}: {tail[0][:300]}" if tail else "")
+    phase = Phase(name, seconds, peak, rows, ok, note="" if ok else failure_note(process.returncode, tail))
     print(
         f"bench: {name}: {seconds:,.1f}s, peak {peak / 1024**3:.2f} GiB{'' if ok else ', FAILED (' + phase.note + ')'}",
         flush=True,
     )
     return phase
+
+
+def failure_note(returncode: int, last_lines: list[str]) -> str:
+    """How a phase ended, for the results: its exit code, or the signal that stopped it (a phase
+    killed by hand or by the kernel prints nothing), then its last line of output, if any."""
+    how = f"killed by {signal.Signals(-returncode).name}" if returncode < 0 else f"exit {returncode}"
+    return f"{how}: {last_lines[0][:300]}" if last_lines else how
 
 
 def landing_lines(landing: Path) -> int:

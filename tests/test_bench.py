@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from orchestration.bench import bench_size, markdown, ratios, tree_rss_bytes
+from orchestration.bench import bench_size, failure_note, markdown, ratios, tree_rss_bytes
 
 pytestmark = pytest.mark.slow
 HOLD_200_MB = 'import sys; b = b"x" * (200 * 2**20); print(1, flush=True); sys.stdin.read()'
@@ -59,3 +59,9 @@ def test_peak_memory_counts_the_children_of_a_phase():
         assert tree_rss_bytes(shell.pid) >= 200 * 2**20
     finally:
         shell.communicate(b"")
+
+
+def test_a_failed_phase_says_how_it_ended_even_when_it_printed_nothing():
+    assert failure_note(1, ["ValueError: bad"]) == "exit 1: ValueError: bad"
+    assert failure_note(-15, []) == "killed by SIGTERM"
+    assert failure_note(-9, ["reading day 3"]) == "killed by SIGKILL: reading day 3"
