@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse import configure
+
 MOVEMENTS = (
     ("new_mrr", "New"),
     ("expansion_mrr", "Expansion"),
@@ -233,7 +235,7 @@ def build_report(serving_path: Path, report_path: Path) -> dict[str, int]:
 
     con = duckdb.connect(str(serving_path), read_only=True)
     try:
-        con.execute("set TimeZone = 'UTC'")
+        configure(con)
         sections = {
             "Revenue": mrr_charts(con),
             "Retention": retention_charts(con),
