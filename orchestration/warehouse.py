@@ -59,7 +59,7 @@ def memory_limit() -> str:
 
 
 def orchestrator_memory_limit() -> str:
-    """DuckDB's memory ceiling inside the orchestrator's process (extract, raw gates, publish). They
+    """DuckDB's memory ceiling inside the orchestrator's process (extract, raw gates, publish, report). They
     stream, so a larger cache did not make them faster (2.5GB against 1GB, on the 12 largest days of
     the 100M bench); what DuckDB caches here adds to the process's peak."""
     return os.environ.get("SUBWH_ORCHESTRATOR_MEMORY_LIMIT", DEFAULT_ORCHESTRATOR_MEMORY_LIMIT)
