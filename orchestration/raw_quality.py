@@ -108,9 +108,18 @@ def accept_pending_loads(con: duckdb.DuckDBPyConnection, accepted_at: datetime) 
 
 
 def _pending(source: str) -> str:
+    """The unaccepted rows. The load-time bound selects no other rows (a row carries its manifest
+    entry's load time, and the bound is the oldest among the unaccepted entries, whatever the clock
+    did) but lets DuckDB skip the accepted history's row groups unread: on the 100M bench's
+    warehouse, finding one day's Segment rows took 7.7-15 s (every payload read) and 0.2 s with it."""
+    unaccepted = "load_id not in (select load_id from raw.accepted_loads)"
     return f"""
         from raw.{source}_events as events
-        where events.load_id not in (select load_id from raw.accepted_loads)"""
+        where events.{unaccepted}
+            and events.loaded_at >= (
+                select min(manifest.loaded_at) from raw.load_manifest as manifest
+                where manifest.source = '{source}' and manifest.{unaccepted}
+            )"""
 
 
 def pending_batch(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:

@@ -4,12 +4,12 @@ blocking publication until it is dealt with."""
 import gc
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
 
-from orchestration import raw_quality
+from orchestration import extract, raw_quality
 from orchestration.extract import ensure_raw_schema, load_source
 from orchestration.generator import GeneratorConfig, generate
 from orchestration.raw_quality import accept_pending_loads, load_config, pending_batch, validate_batch, validate_pending
@@ -97,6 +97,25 @@ def test_accepted_loads_leave_the_pending_batch(tmp_path, con):
     assert len(pending_batch(con, "stripe")) == 0
     (landing / "stripe" / "b.jsonl").write_text(_stripe("evt_2", currency="usd") + "\n")
     load_source(con, landing, "stripe", "load-2")
+    assert pending_batch(con, "stripe")["event_id"].tolist() == ["evt_2"]
+
+
+def test_a_load_whose_clock_stepped_back_is_still_pending(tmp_path, con, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    (landing / "stripe" / "a.jsonl").write_text(_stripe("evt_1", currency="usd") + "\n")
+    load_source(con, landing, "stripe", "load-1")
+    accept_pending_loads(con, NOW)
+    hour_behind = type(
+        "HourBehind", (datetime,), {"now": classmethod(lambda cls, tz=None: datetime.now(tz) - timedelta(hours=1))}
+    )
+    monkeypatch.setattr(extract, "datetime", hour_behind)
+    (landing / "stripe" / "b.jsonl").write_text(_stripe("evt_2", currency="usd") + "\n")
+    load_source(con, landing, "stripe", "load-2")
+    older, newer = con.execute("select min(loaded_at), max(loaded_at) from raw.stripe_events").fetchone()
+    assert (
+        con.execute("select loaded_at from raw.stripe_events where event_id = 'evt_2'").fetchone()[0] == older < newer
+    )
     assert pending_batch(con, "stripe")["event_id"].tolist() == ["evt_2"]
 
 
