@@ -37,6 +37,9 @@ AMOUNT_FIELDS = ("amount", "amount_due", "amount_paid", "amount_remaining", "sub
 SEGMENT_CALL_TYPES = ("track", "identify", "group", "alias", "page", "screen")
 ROWS_PER_CHUNK = 500_000
 DUCKDB_VECTOR_ROWS = 2048  # DuckDB hands frames out in whole vectors of this many rows
+# True while a row's load is pending, i.e. no run that contained it has published yet
+# (accept_pending_loads); for any raw table with a load_id: rows, quarantined lines, manifest entries.
+UNACCEPTED = "load_id not in (select load_id from raw.accepted_loads)"
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,10 @@ def accept_pending_loads(con: duckdb.DuckDBPyConnection, accepted_at: datetime) 
     ensure_acceptance_table(con)
     before = con.execute("select count(*) from raw.accepted_loads").fetchone()[0]
     con.execute(
-        """
+        f"""
         insert into raw.accepted_loads
         select distinct load_id, ?::timestamptz from raw.load_manifest
-        where load_id not in (select load_id from raw.accepted_loads)""",
+        where {UNACCEPTED}""",
         [accepted_at],
     )
     return con.execute("select count(*) from raw.accepted_loads").fetchone()[0] - before
@@ -112,13 +115,12 @@ def _pending(source: str) -> str:
     entry's load time, and the bound is the oldest among the unaccepted entries, whatever the clock
     did) but lets DuckDB skip the accepted history's row groups unread: on the 100M bench's
     warehouse, finding one day's Segment rows took 7.7-15 s (every payload read) and 0.2 s with it."""
-    unaccepted = "load_id not in (select load_id from raw.accepted_loads)"
     return f"""
         from raw.{source}_events as events
-        where events.{unaccepted}
+        where events.{UNACCEPTED}
             and events.loaded_at >= (
                 select min(manifest.loaded_at) from raw.load_manifest as manifest
-                where manifest.source = '{source}' and manifest.{unaccepted}
+                where manifest.source = '{source}' and manifest.{UNACCEPTED}
             )"""
 
 
@@ -217,16 +219,16 @@ def quarantine_finding(con: duckdb.DuckDBPyConnection, source: str, config: Qual
     """Lines quarantined among the unpublished loads, against max_quarantine_rate: a few broken lines
     are set aside and reported, a large share (a renamed field, a new format) stops publication."""
     read, quarantined = con.execute(
-        """
+        f"""
         select coalesce(sum(lines_read), 0), coalesce(sum(lines_quarantined), 0) from raw.load_manifest
-        where source = ? and load_id not in (select load_id from raw.accepted_loads)""",
+        where source = ? and {UNACCEPTED}""",
         [source],
     ).fetchone()
     reasons = con.execute(
         f"""
         select source_file || ':' || line_number || ' ' || reason
         from raw.quarantine_{source}_events
-        where load_id not in (select load_id from raw.accepted_loads)
+        where {UNACCEPTED}
         order by source_file, line_number limit ?""",
         [config.sample_size],
     ).fetchall()

@@ -5,7 +5,7 @@ import gzip
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -16,6 +16,18 @@ from orchestration.generator.inject import apply_injections
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 SEED, USERS, DAYS = 4, 60, 40
+
+
+def clock(offset: timedelta):
+    """A datetime whose now() runs `offset` from the real clock, to patch over a module's `datetime`:
+    the extract's load times for a run on another day, or on a machine whose clock was set back."""
+
+    class _Shifted(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + offset
+
+    return _Shifted
 
 
 def company(root, injections: list[str] | None = None) -> Settings:

@@ -6,12 +6,12 @@ import gzip
 import json
 import shutil
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import dagster as dg
 import duckdb
 import pytest
-from run_helpers import assert_nothing_lost, company, mart_digests
+from run_helpers import assert_nothing_lost, clock, company, mart_digests
 
 from orchestration import extract
 from orchestration.runner import run_everything
@@ -111,18 +111,6 @@ def _deliver(settings, aside, up_to_day: str):
             shutil.move(path, settings.landing_dir / path.parent.name / path.name)
 
 
-def _clock(offset: timedelta):
-    """A datetime whose now() runs `offset` from the real clock: the extract's load times for a run
-    on another day, or on a machine whose clock was set back."""
-
-    class _Shifted(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.now(tz) + offset
-
-    return _Shifted
-
-
 def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_path, monkeypatch):
     # Late lines (moved 2 days on), redeliveries 3 days on and conflicting second copies cross the
     # run boundaries: a redelivered event staged by an earlier run must stay as first delivered.
@@ -147,7 +135,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
         if up_to_day:
             _deliver(settings, aside, up_to_day)
         with monkeypatch.context() as patch:
-            patch.setattr(extract, "datetime", _clock(offset))
+            patch.setattr(extract, "datetime", clock(offset))
             summary = run_everything(settings, instance=instance)
         assert summary.published, summary.failure_details
 

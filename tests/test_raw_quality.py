@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
+from run_helpers import clock
 
 from orchestration import extract, raw_quality
 from orchestration.extract import ensure_raw_schema, load_source
@@ -107,12 +108,7 @@ def test_a_load_whose_clock_stepped_back_is_still_pending(tmp_path, con, monkeyp
     load_source(con, landing, "stripe", "load-1")
     accept_pending_loads(con, NOW)
 
-    class HourBehind(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.now(tz) - timedelta(hours=1)
-
-    monkeypatch.setattr(extract, "datetime", HourBehind)
+    monkeypatch.setattr(extract, "datetime", clock(-timedelta(hours=1)))
     (landing / "stripe" / "b.jsonl").write_text(_stripe("evt_2", currency="usd") + "\n")
     load_source(con, landing, "stripe", "load-2")
     loaded_at = dict(con.execute("select event_id, loaded_at from raw.stripe_events").fetchall())
