@@ -4,7 +4,9 @@ between."""
 
 import gzip
 import json
+import os
 import shutil
+import subprocess
 from collections import Counter
 from datetime import timedelta
 
@@ -14,7 +16,9 @@ import pytest
 from run_helpers import assert_nothing_lost, clock, company, mart_digests
 
 from orchestration import extract
+from orchestration.dbt import DBT_EXECUTABLE
 from orchestration.runner import run_everything
+from orchestration.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -214,3 +218,68 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     # The product models held, row for row, what a full build of the same files computes.
     assert run_everything(settings, instance=instance, full_refresh=True).published
     assert _product_state(settings) == incremental_state
+
+
+def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
+    """assert_every_raw_event_id_is_staged on a published warehouse given one more load, with staging
+    tampered with: it reports that load's unstaged id, its id staged twice and a staged id raw does not
+    hold. A staged row of an accepted load deleted is past its scope (checked when that load came in),
+    until the gates' table is gone: then every load is checked again."""
+    settings, *_ = published
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set TimeZone = 'UTC'")
+        twice, gone = (row[0] for row in con.execute(
+            "select message_id from staging.stg_segment__events order by message_id limit 2").fetchall())  # fmt: skip
+        con.execute("""
+            insert into raw.load_manifest by name
+            select 'hash-of-the-new-file' as file_hash, 'segment' as source, 'segment/new.jsonl' as file_name,
+                'load-new' as load_id, now() as loaded_at,
+                2 as lines_read, 2 as lines_loaded, 0 as lines_quarantined""")
+        con.execute(
+            """
+            insert into raw.segment_events by name
+            select 'msg-never-staged' as event_id, '{}' as payload, 'segment/new.jsonl' as source_file,
+                1 as line_number, 'load-new' as load_id, (select max(loaded_at) from raw.load_manifest) as loaded_at
+            union all
+            select ?, '{}', 'segment/new.jsonl', 2, 'load-new', (select max(loaded_at) from raw.load_manifest)""",
+            [twice],
+        )
+        con.execute(
+            """
+            insert into staging.stg_segment__events
+            select events.* replace (
+                copies.message_id as message_id,
+                'load-new' as load_id,
+                (select max(loaded_at) from raw.load_manifest) as loaded_at
+            )
+            from staging.stg_segment__events as events
+            cross join (values (?), ('msg-not-in-raw')) as copies (message_id)
+            where events.message_id = ?""",
+            [twice, twice],
+        )
+        con.execute("delete from staging.stg_segment__events where message_id = ?", [gone])
+
+    def problems() -> set:
+        env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
+        test = ["test", "--select", "assert_every_raw_event_id_is_staged", "--store-failures", "--quiet"]
+        test += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+        result = subprocess.run(
+            [DBT_EXECUTABLE, *test], cwd=DBT_PROJECT_DIR, env={**os.environ, **env}, capture_output=True, text=True
+        )
+        assert result.returncode == 1, result.stdout[-2000:]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return set(con.execute("""
+                select source, event_id, problem
+                from dbt_test__audit.assert_every_raw_event_id_is_staged""").fetchall())  # fmt: skip
+
+    this_run = {
+        ("segment", "msg-never-staged", "in raw, not staged"),
+        ("segment", twice, "staged 2 times"),
+        ("segment", "msg-not-in-raw", "staged, not in raw"),
+    }
+    assert problems() == this_run
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table raw.accepted_loads")
+    assert problems() == this_run | {("segment", gone, "in raw, not staged")}
