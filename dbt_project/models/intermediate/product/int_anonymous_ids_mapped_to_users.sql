@@ -3,14 +3,21 @@
 -- wins, so a shared device that later logs in as someone else keeps its first owner. tie_loaded_at is
 -- when that call was loaded: an id whose first tie was loaded recently is one the incremental
 -- int_tracks_stitched_to_users must re-stitch.
--- Incremental (delete+insert by id): a run re-ranks the ids that a call loaded since the last run
--- paired, over all of their pairings, so a late call that tied an id earlier still wins.
+-- Incremental (delete+insert by id): a run ranks the pairings loaded since the last run against the
+-- winner it holds for the same ids (with_state_held). The winner keeps what its ranking needs
+-- (first_tied_at, tied_by, tie_message_id), so a late call that tied an id earlier still wins, as
+-- in a full build, without reading the id's older pairings again. is_shared carries over too: an id
+-- held unshared had only its winner's user, so it becomes shared when a new pairing names another.
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key='anonymous_id',
     on_schema_change='fail'
 ) }}
+-- the table's columns, by which the winner held is stacked with the new pairings
+{%- set state_columns = [
+    'anonymous_id', 'user_id', 'first_tied_at', 'tied_by', 'tie_message_id', 'is_shared', 'tie_loaded_at'
+] %}
 
 with identifies as (
     select * from {{ ref('stg_segment__identifies') }}
@@ -38,38 +45,53 @@ pairings as (
     where previous_id is not null and user_id is not null and previous_id != user_id
 ),
 
-{% if is_incremental() %}
--- The newest first tie held, less the lookback, bounds what earlier runs took in: a pairing loaded
--- later is new.
-touched as (
-    select anonymous_id from pairings
+-- each pairing as a candidate winner; alone, a pairing ties its id to one user (not shared)
+new_pairings as (
+    select
+        anonymous_id,
+        user_id,
+        occurred_at as first_tied_at,
+        tied_by,
+        message_id as tie_message_id,
+        false as is_shared,
+        loaded_at as tie_loaded_at
+    from pairings
+    {%- if is_incremental() %}
+    -- the newest first tie held, less the lookback, bounds what earlier runs took in: a pairing
+    -- loaded later is new (one taken in before is ranked again, and changes nothing)
     where loaded_at >= {{ incremental_cutoff('tie_loaded_at') }}
+    {%- endif %}
 ),
 
-{% endif %}
+candidates as (
+    {{ with_state_held('new_pairings', 'anonymous_id', state_columns) }}
+),
+
 ranked as (
     select
         *,
         row_number() over (
             partition by anonymous_id
-            order by occurred_at, case tied_by when 'alias' then 0 when 'identify' then 1 else 2 end, message_id
+            order by
+                first_tied_at,
+                case tied_by when 'alias' then 0 when 'identify' then 1 else 2 end,
+                tie_message_id
         ) as pairing_rank,
-        min(user_id) over (partition by anonymous_id) as first_user_id_seen,
-        max(user_id) over (partition by anonymous_id) as last_user_id_seen
-    from pairings
-    {%- if is_incremental() %}
-    where anonymous_id in (select touched.anonymous_id from touched)
-    {%- endif %}
+        bool_or(is_shared) over (partition by anonymous_id)
+        or min(user_id) over (partition by anonymous_id) != max(user_id) over (partition by anonymous_id)
+            as is_shared_by_now
+    from candidates
 ),
 
 final as (
     select
         anonymous_id,
         user_id,
-        occurred_at as first_tied_at,
+        first_tied_at,
         tied_by,
-        first_user_id_seen != last_user_id_seen as is_shared,
-        loaded_at as tie_loaded_at
+        tie_message_id,
+        is_shared_by_now as is_shared,
+        tie_loaded_at
     from ranked
     where pairing_rank = 1
 )
