@@ -91,6 +91,7 @@ def _late_users(settings) -> dict:
 # refresh loads every file again, later, so those differ from the daily runs').
 LOAD_TIME_COLUMNS = {
     "staging.stg_stripe__invoices": "loaded_at",
+    "intermediate.int_subscription_states_from_snapshots": "loaded_at",
     "intermediate.int_anonymous_ids_mapped_to_users": "tie_loaded_at",
     "intermediate.int_tracks_stitched_to_users": "loaded_at, stitched_through",
     "intermediate.int_user_active_days": "stitched_through",

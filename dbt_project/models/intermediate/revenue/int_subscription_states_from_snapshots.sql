@@ -3,12 +3,32 @@
 -- period (Stripe requires one billing interval per subscription), in minor units.
 -- Ties within the same second are ordered created < updated < deleted, then by status progression,
 -- then by event id, so the result never depends on delivery order.
+-- Incremental (delete+insert by snapshot): a run recomputes every snapshot of the subscriptions that
+-- snapshots loaded since the last run (less the lookback) belong to, since a late snapshot can fall
+-- anywhere in its subscription's sequence. Snapshots only ever get added, so the recomputed rows
+-- replace every row held for those subscriptions; the other subscriptions keep theirs.
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail'
+) }}
+
 with snapshots as (
     select * from {{ ref('stg_stripe__subscription_snapshots') }}
+    {%- if is_incremental() %}
+    where subscription_id in (
+        select touched.subscription_id from {{ ref('stg_stripe__subscription_snapshots') }} as touched
+        where touched.loaded_at >= {{ incremental_cutoff('loaded_at') }}
+    )
+    {%- endif %}
 ),
 
 items as (
     select * from {{ ref('stg_stripe__subscription_items') }}
+    {%- if is_incremental() %}
+    where event_id in (select snapshots.event_id from snapshots)
+    {%- endif %}
 ),
 
 item_mrr as (
@@ -108,7 +128,8 @@ final as (
         list_period_amount_minor,
         has_recurring_items,
         recurring_interval,
-        interval_count
+        interval_count,
+        loaded_at
     from with_previous
 )
 
