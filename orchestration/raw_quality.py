@@ -311,8 +311,8 @@ def validate_batch(frame: pd.DataFrame, source: str, config: QualityConfig, now:
         .get_batch(batch_parameters={"dataframe": frame})
     )
     expectations = _expectations(source, config, now)
-    # One suite, validated once: GX then computes each column's metrics in one pass over the frame.
-    # Expectation by expectation, a 500,000-row Segment chunk took 0.77 s; as a suite, 0.23 s.
+    # One suite, validated once, so GX resolves the metrics of every expectation in one go. On a
+    # 500,000-row Segment chunk: 0.77 s expectation by expectation, 0.23 s as a suite.
     suite = gx.ExpectationSuite(name=f"{source}_raw", expectations=[expectation for expectation, _ in expectations])
     results = {
         (result.expectation_config.type, result.expectation_config.kwargs["column"]): result
