@@ -4,21 +4,17 @@ between."""
 
 import gzip
 import json
-import os
 import shutil
-import subprocess
 from collections import Counter
 from datetime import timedelta
 
 import dagster as dg
 import duckdb
 import pytest
-from run_helpers import assert_nothing_lost, clock, company, mart_digests
+from run_helpers import assert_nothing_lost, clock, company, mart_digests, run_dbt_tool
 
 from orchestration import extract
-from orchestration.dbt import DBT_EXECUTABLE
 from orchestration.runner import run_everything
-from orchestration.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -233,27 +229,20 @@ def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
         con.execute("set TimeZone = 'UTC'")
         twice, gone = (row[0] for row in con.execute(
             "select message_id from staging.stg_segment__events order by message_id limit 2").fetchall())  # fmt: skip
-        con.execute("""
-            insert into raw.load_manifest by name
-            select 'hash-of-the-new-file' as file_hash, 'segment' as source, 'segment/new.jsonl' as file_name,
-                'load-new' as load_id, now() as loaded_at,
-                2 as lines_read, 2 as lines_loaded, 0 as lines_quarantined""")
-        con.execute(
-            """
-            insert into raw.segment_events by name
-            select 'msg-never-staged' as event_id, '{}' as payload, 'segment/new.jsonl' as source_file,
-                1 as line_number, 'load-new' as load_id, (select max(loaded_at) from raw.load_manifest) as loaded_at
-            union all
-            select ?, '{}', 'segment/new.jsonl', 2, 'load-new', (select max(loaded_at) from raw.load_manifest)""",
-            [twice],
-        )
+        # one more load, not staged: a new call and a redelivery of an already staged one
+        landing = tmp_path / "landing"
+        (landing / "segment").mkdir(parents=True)
+        call = {"type": "track", "event": "Signed Up", "userId": "u1", "timestamp": "2024-06-01T09:14:03Z"}
+        lines = [json.dumps(dict(call, messageId=message_id)) for message_id in ("msg-never-staged", twice)]
+        (landing / "segment" / "new.jsonl").write_text("\n".join(lines) + "\n")
+        extract.load_source(con, landing, "segment", "load-new")
         con.execute(
             """
             insert into staging.stg_segment__events
             select events.* replace (
                 copies.message_id as message_id,
                 'load-new' as load_id,
-                (select max(loaded_at) from raw.load_manifest) as loaded_at
+                (select loaded_at from raw.load_manifest where load_id = 'load-new') as loaded_at
             )
             from staging.stg_segment__events as events
             cross join (values (?), ('msg-not-in-raw')) as copies (message_id)
@@ -263,13 +252,11 @@ def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
         con.execute("delete from staging.stg_segment__events where message_id = ?", [gone])
 
     def problems() -> set:
-        env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
-        test = ["test", "--select", "assert_every_raw_event_id_is_staged", "--store-failures", "--quiet"]
-        test += ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
-        result = subprocess.run(
-            [DBT_EXECUTABLE, *test], cwd=DBT_PROJECT_DIR, env={**os.environ, **env}, capture_output=True, text=True
-        )
-        assert result.returncode == 1, result.stdout[-2000:]
+        run_dbt_tool(
+            "dbt", "test", "--select", "assert_every_raw_event_id_is_staged", "--store-failures", "--quiet",
+            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+            env={"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}, returncode=1,
+        )  # fmt: skip
         with duckdb.connect(str(warehouse), read_only=True) as con:
             return set(con.execute("""
                 select source, event_id, problem
