@@ -32,20 +32,22 @@ def _check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list:
     return [record.event_log_entry.dagster_event.event_specific_data for record in records]
 
 
+def _label(evaluation) -> str:
+    return f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+
+
+def _failed(evaluations: list, blocking_only: bool) -> list[str]:
+    return sorted(
+        _label(evaluation) + check_detail(evaluation)
+        for evaluation in evaluations
+        if not evaluation.passed and (not blocking_only or evaluation.severity == dg.AssetCheckSeverity.ERROR)
+    )
+
+
 def failed_checks(instance: dg.DagsterInstance, run_id: str, blocking_only: bool) -> list[str]:
     """Checks that failed in a run (dbt tests and our own checks; only error-severity ones when
     `blocking_only`), each with how many rows failed and where to look when the check says."""
-    failed = []
-    for evaluation in _check_evaluations(instance, run_id):
-        if evaluation.passed or (blocking_only and evaluation.severity != dg.AssetCheckSeverity.ERROR):
-            continue
-        failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}{check_detail(evaluation)}")
-    return sorted(failed)
-
-
-def failed_blocking_checks(context: dg.AssetExecutionContext) -> list[str]:
-    """Error-severity checks that failed in this run: what keeps it from publishing."""
-    return failed_checks(context.instance, context.run.run_id, blocking_only=True)
+    return _failed(_check_evaluations(instance, run_id), blocking_only)
 
 
 def check_detail(evaluation) -> str:
@@ -71,7 +73,10 @@ def check_detail(evaluation) -> str:
     description="Replaces serving.duckdb and marts/*.parquet in one step, only if the run's checks passed.",
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    failed = failed_blocking_checks(context)
+    # the run's checks, read once: the blocking ones that failed keep it from publishing, and which
+    # ones ran decides whether the pending loads are accepted
+    evaluations = _check_evaluations(context.instance, context.run.run_id)
+    failed = _failed(evaluations, blocking_only=True)
     if failed:
         raise dg.Failure(
             description=f"Not published: {len(failed)} blocking check(s) failed; the previous serving copy "
@@ -81,11 +86,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         )
     warehouse_dir = warehouse.warehouse_path.parent
     counts = publish_marts(warehouse.warehouse_path, warehouse_dir / "serving.duckdb", warehouse_dir / "marts", MARTS)
-    evaluated = {
-        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-        for evaluation in _check_evaluations(context.instance, context.run.run_id)
-    }
-    unchecked = sorted(CHECKS_OF_PENDING_LOADS - evaluated)
+    unchecked = sorted(CHECKS_OF_PENDING_LOADS - {_label(evaluation) for evaluation in evaluations})
     if unchecked:
         accepted = 0
         context.log.warning(f"pending loads left pending: this run did not evaluate {', '.join(unchecked)}")
