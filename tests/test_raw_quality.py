@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pytest
-from run_helpers import clock
+from run_helpers import clock, company
 
 from orchestration import extract, raw_quality
 from orchestration.definitions import JOB_NAME, build_definitions
@@ -221,10 +221,10 @@ def test_samples_are_the_first_failing_lines_in_file_order_whatever_the_load_ord
 
 
 @pytest.mark.slow
-def test_a_publish_without_the_checks_of_pending_loads_leaves_them_pending(settings):
+def test_a_publish_without_the_checks_of_pending_loads_leaves_them_pending(tmp_path):
     """The publish asset materialized on its own publishes, but accepts no load: the gates and the
     staging guard did not look at the pending ones. The next whole run checks and accepts them."""
-    generate(GeneratorConfig(out_dir=settings.landing_dir, seed=4, users=40, start=date(2024, 1, 1), days=40))
+    settings = company(tmp_path)
     instance = dg.DagsterInstance.ephemeral()
     assert run_everything(settings, instance=instance).published
     with connect(settings.warehouse_path) as con:
