@@ -6,7 +6,7 @@ import gzip
 import json
 import shutil
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -14,6 +14,7 @@ import pytest
 from run_helpers import assert_nothing_lost, clock, company, mart_digests, run_dbt_tool
 
 from orchestration import extract
+from orchestration.raw_quality import accept_pending_loads
 from orchestration.runner import run_everything
 
 pytestmark = pytest.mark.slow
@@ -271,3 +272,63 @@ def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         con.execute("drop table raw.accepted_loads")
     assert problems() == this_run | {("segment", gone, "in raw, not staged")}
+
+
+def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_arrives(published, tmp_path):
+    """int_orphan_events_identified on a published warehouse given two more loads, each accepted as the
+    orchestrator would after its run: the first brings a track call of a user never identified and a
+    charge of a customer never seen (two orphans); the second the user's identify, and that orphan is
+    forgotten while the charge's stays. A staged row of an accepted load was judged when its load came
+    in, so a row slipped into one by hand is out of the daily run's scope; a full build judges it."""
+    settings, *_ = published
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, warehouse)
+    landing = tmp_path / "landing"
+    env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
+    logs = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet")
+
+    def load(source: str, name: str, *events: dict) -> None:
+        (landing / source).mkdir(parents=True, exist_ok=True)
+        (landing / source / f"{name}.jsonl").write_text("".join(json.dumps(event) + "\n" for event in events))
+        with duckdb.connect(str(warehouse)) as con:
+            extract.load_source(con, landing, source, name)
+
+    def run(selection: str = "+int_orphan_events_identified", *flags: str) -> set:
+        run_dbt_tool("dbt", "run", "--select", selection, *flags, *logs, env=env)
+        with duckdb.connect(str(warehouse)) as con:
+            accept_pending_loads(con, datetime.now(UTC))
+            orphans = "select source, event_id, owner_id from intermediate.int_orphan_events_identified"
+            return set(con.execute(orphans).fetchall())
+
+    held = run()  # nothing pending: what the published warehouse holds
+    load("segment", "load-track", {
+        "type": "track", "event": "Project Created", "userId": "usr_never_identified",
+        "messageId": "msg-orphan-track", "timestamp": "2024-06-01T09:14:03Z",
+    })  # fmt: skip
+    load("stripe", "load-charge", {
+        "id": "evt_orphan_charge", "object": "event", "api_version": "2024-06-20", "created": 1717233243,
+        "type": "charge.succeeded", "livemode": False, "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "data": {"object": {
+            "id": "ch_orphan", "object": "charge", "amount": 1200, "currency": "usd", "created": 1717233243,
+            "customer": "cus_never_seen", "paid": True, "status": "succeeded",
+        }},
+    })  # fmt: skip
+    track = ("segment", "msg-orphan-track", "usr_never_identified")
+    charge = ("stripe", "evt_orphan_charge", "cus_never_seen")
+    assert run() == held | {track, charge}
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""
+            insert into staging.stg_segment__events
+            select events.* replace ('msg-slipped-in' as message_id, 'usr_slipped_in' as user_id)
+            from staging.stg_segment__events as events
+            where events.message_id = 'msg-orphan-track'""")  # fmt: skip
+    load("segment", "load-identify", {
+        "type": "identify", "userId": "usr_never_identified", "messageId": "msg-late-identify",
+        "timestamp": "2024-06-02T10:00:00Z", "traits": {"email": "late@example.com"},
+    })  # fmt: skip
+    assert run() == held | {charge}
+    slipped_in = ("segment", "msg-slipped-in", "usr_slipped_in")
+    # the orphans alone: a full build of staging would drop the row slipped in
+    assert run("int_orphan_events_identified", "--full-refresh") == held | {charge, slipped_in}

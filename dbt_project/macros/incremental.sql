@@ -72,3 +72,25 @@
             )
     {%- endif %}
 {%- endmacro %}
+
+{#- A where clause keeping the rows of the loads not yet accepted: the loads a run takes in. The
+    orchestrator records a load in raw.accepted_loads once a run that took it in has published, and
+    only a run that built every model and ran every check reading pending loads alone (publish_assets.py,
+    PENDING_LOAD_READERS) accepts, so an accepted load was taken in whole. The load-time bound selects
+    no other rows (a row carries its load's manifest time) but lets the engine skip the accepted
+    history unread. Empty (every row) when `whole_history`, or when the warehouse has no
+    raw.accepted_loads (dbt run alone, the Spark check). The orchestrator's gates apply the same rule
+    in Python (raw_quality.UNACCEPTED). For `relation`s that carry load_id and loaded_at. -#}
+{% macro pending_loads_only(whole_history) -%}
+    {%- set manifest = source('raw', 'load_manifest') -%}
+    {%- set accepted_loads = adapter.get_relation(
+        database=manifest.database, schema=manifest.schema, identifier='accepted_loads'
+    ) if execute else none -%}
+    {%- if execute and not whole_history and accepted_loads is not none %}
+    where load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
+        and loaded_at >= (
+            select min(manifest.loaded_at) from {{ manifest }} as manifest
+            where manifest.load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
+        )
+    {%- endif %}
+{%- endmacro %}

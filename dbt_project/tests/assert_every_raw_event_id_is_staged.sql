@@ -9,25 +9,9 @@
 -- history stays proven, and a daily run checks its own day against the whole of staging instead of
 -- joining the whole history again (137 s a day at 100M events). A full build (the orchestrator's
 -- full refresh starts from an empty warehouse; `dbt build --full-refresh`) and a warehouse without
--- the gates' table (dbt run alone, the Spark check) check every load.
-{%- set accepted_loads = adapter.get_relation(
-    database=source('raw', 'load_manifest').database,
-    schema=source('raw', 'load_manifest').schema,
-    identifier='accepted_loads'
-) if execute else none %}
-{%- set whole_history = flags.FULL_REFRESH or accepted_loads is none %}
-
-{#- the rows of the loads in scope; the load-time bound selects no other rows (a row carries its
-    load's manifest time) but lets the engine skip the accepted history unread -#}
-{% set in_scope -%}
-    {%- if not whole_history %}
-    where load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
-        and loaded_at >= (
-            select min(manifest.loaded_at) from {{ source('raw', 'load_manifest') }} as manifest
-            where manifest.load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
-        )
-    {%- endif %}
-{%- endset %}
+-- the gates' table (dbt run alone, the Spark check) check every load (macro pending_loads_only).
+{#- the rows of the loads in scope (every load on a full build) -#}
+{% set in_scope = pending_loads_only(whole_history=flags.FULL_REFRESH) %}
 
 with raw_ids as (
     select 'stripe' as source, event_id from {{ source('raw', 'stripe_events') }} {{ in_scope }}

@@ -2,9 +2,36 @@
 -- invoice, charge or credit note whose customer has no customer event and no subscription, or a
 -- Segment track call from a userId that never sent an identify. Orphans are kept (a webhook set up
 -- after the customer existed, an identify lost on the way) and counted in data_quality_summary.
+-- Incremental: a run judges only the events of the loads it takes in (macro pending_loads_only; the
+-- orchestrator accepts a load only after a run that built this model), instead of every event ever
+-- loaded (82 s a day at 100M events). Owners only ever become known, so an event judged owned stays
+-- owned; the post-hook forgets the orphans held whose owner has arrived since (a late identify, a
+-- customer event). Held orphans plus the new loads' orphans are then what a full build computes.
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key=['source', 'event_id'],
+    on_schema_change='fail',
+    post_hook="{% if is_incremental() %}
+        delete from {{ this }} as held
+        where (
+            held.source = 'stripe' and (
+                held.owner_id in (select customer_id from {{ ref('stg_stripe__customers') }})
+                or held.owner_id in (select customer_id from {{ ref('stg_stripe__subscription_snapshots') }})
+            )
+        ) or (
+            held.source = 'segment'
+            and held.owner_id in (select user_id from {{ ref('stg_segment__identifies') }})
+        )
+    {% endif %}"
+) }}
+
 with stripe_events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where object_type in ('invoice', 'charge', 'credit_note')
+    select * from {{ ref('stg_stripe__events') }} {{ pending_loads_only(whole_history=not is_incremental()) }}
+),
+
+tracks as (
+    select * from {{ ref('stg_segment__events') }} {{ pending_loads_only(whole_history=not is_incremental()) }}
 ),
 
 customers as (
@@ -15,46 +42,45 @@ subscriptions as (
     select customer_id from {{ ref('stg_stripe__subscription_snapshots') }}
 ),
 
-tracks as (
-    select * from {{ ref('stg_segment__events') }}
-    where call_type = 'track'
-),
-
 identifies as (
     select user_id from {{ ref('stg_segment__identifies') }}
 ),
 
-known_customers as (
-    select customer_id from customers
-    union
-    select customer_id from subscriptions
-),
-
-known_users as (
-    select distinct user_id from identifies where user_id is not null
+stripe_owners as (
+    select
+        event_id,
+        load_id,
+        object_type,
+        {{ json_str('object', '$.customer') }} as customer_id
+    from stripe_events
+    where object_type in ('invoice', 'charge', 'credit_note')
 ),
 
 stripe_orphans as (
     select
         'stripe' as source,
-        stripe_events.event_id,
-        stripe_events.load_id,
-        stripe_events.object_type || ' of unknown customer' as reason
-    from stripe_events
-    left join known_customers
-        on known_customers.customer_id = {{ json_str('stripe_events.object', '$.customer') }}
-    where known_customers.customer_id is null
+        event_id,
+        load_id,
+        customer_id as owner_id,
+        object_type || ' of unknown customer' as reason
+    from stripe_owners
+    where
+        not exists (select 1 from customers where customers.customer_id = stripe_owners.customer_id)
+        and not exists (select 1 from subscriptions where subscriptions.customer_id = stripe_owners.customer_id)
 ),
 
 segment_orphans as (
     select
         'segment' as source,
-        tracks.message_id as event_id,
-        tracks.load_id,
+        message_id as event_id,
+        load_id,
+        user_id as owner_id,
         'track of a user never identified' as reason
     from tracks
-    left join known_users on known_users.user_id = tracks.user_id
-    where tracks.user_id is not null and known_users.user_id is null
+    where
+        call_type = 'track'
+        and user_id is not null
+        and not exists (select 1 from identifies where identifies.user_id = tracks.user_id)
 ),
 
 final as (
