@@ -6,7 +6,8 @@
 -- orchestrator accepts a load only after a run that built this model), instead of every event ever
 -- loaded (82 s a day at 100M events). Owners only ever become known, so an event judged owned stays
 -- owned; the post-hook forgets the orphans held whose owner has arrived since (a late identify, a
--- customer event). Held orphans plus the new loads' orphans are then what a full build computes.
+-- customer event), by the same rule (macro owner_is_known). Held orphans plus the new loads' orphans
+-- are then what a full build computes.
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
@@ -14,36 +15,18 @@
     on_schema_change='fail',
     post_hook="{% if is_incremental() %}
         delete from {{ this }} as held
-        where (
-            held.source = 'stripe' and (
-                held.owner_id in (select customer_id from {{ ref('stg_stripe__customers') }})
-                or held.owner_id in (select customer_id from {{ ref('stg_stripe__subscription_snapshots') }})
-            )
-        ) or (
-            held.source = 'segment'
-            and held.owner_id in (select user_id from {{ ref('stg_segment__identifies') }})
-        )
+        where (held.source = 'stripe' and {{ owner_is_known('stripe', 'held.owner_id') }})
+            or (held.source = 'segment' and {{ owner_is_known('segment', 'held.owner_id') }})
     {% endif %}"
 ) }}
+{%- set pending = pending_loads_only(whole_history=not is_incremental()) %}
 
 with stripe_events as (
-    select * from {{ ref('stg_stripe__events') }} {{ pending_loads_only(whole_history=not is_incremental()) }}
+    select * from {{ ref('stg_stripe__events') }} {{ pending }}
 ),
 
 tracks as (
-    select * from {{ ref('stg_segment__events') }} {{ pending_loads_only(whole_history=not is_incremental()) }}
-),
-
-customers as (
-    select customer_id from {{ ref('stg_stripe__customers') }}
-),
-
-subscriptions as (
-    select customer_id from {{ ref('stg_stripe__subscription_snapshots') }}
-),
-
-identifies as (
-    select user_id from {{ ref('stg_segment__identifies') }}
+    select * from {{ ref('stg_segment__events') }} {{ pending }}
 ),
 
 stripe_owners as (
@@ -64,9 +47,7 @@ stripe_orphans as (
         customer_id as owner_id,
         object_type || ' of unknown customer' as reason
     from stripe_owners
-    where
-        not exists (select 1 from customers where customers.customer_id = stripe_owners.customer_id)
-        and not exists (select 1 from subscriptions where subscriptions.customer_id = stripe_owners.customer_id)
+    where not {{ owner_is_known('stripe', 'stripe_owners.customer_id') }}
 ),
 
 segment_orphans as (
@@ -80,7 +61,7 @@ segment_orphans as (
     where
         call_type = 'track'
         and user_id is not null
-        and not exists (select 1 from identifies where identifies.user_id = tracks.user_id)
+        and not {{ owner_is_known('segment', 'tracks.user_id') }}
 ),
 
 final as (
