@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: every model an asset, every dbt test an asset check."""
 
+import json
 import shutil
 import sys
 from functools import cached_property
@@ -7,7 +8,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
 
 from orchestration.mart_metadata import mart_metadata
 from orchestration.resources import WarehouseResource
@@ -123,13 +124,30 @@ def _model_name(event, keys_by_output_name: dict[str, dg.AssetKey]) -> str | Non
     return None
 
 
+def _manifest_nodes() -> list[dict]:
+    return list(json.loads(dbt_project.manifest_path.read_text())["nodes"].values())
+
+
 def mart_model_names() -> list[str]:
     """Public marts: the models under models/marts/."""
-    import json
-
-    manifest = json.loads(dbt_project.manifest_path.read_text())
     return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+        node["name"] for node in _manifest_nodes() if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
     )
+
+
+PENDING_LOADS_MACRO = "macro.subscription_warehouse.pending_loads_only"
+
+
+def pending_load_readers() -> list[str]:
+    """The dbt models (as asset keys) and tests (as checks, 'asset:check') that take in only the loads
+    not yet accepted: every node that calls the macro pending_loads_only."""
+    checks = {key.name: key for key in warehouse_dbt_assets.check_keys}
+    readers = []
+    for node in _manifest_nodes():
+        if PENDING_LOADS_MACRO not in node["depends_on"].get("macros", []):
+            continue
+        if node["resource_type"] == "model":
+            readers.append(get_asset_key_for_model([warehouse_dbt_assets], node["name"]).to_user_string())
+        else:
+            readers.append(checks[node["name"]].to_user_string())
+    return sorted(readers)

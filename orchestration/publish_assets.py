@@ -5,45 +5,40 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from orchestration.dbt import WAREHOUSE_POOL, mart_model_names, warehouse_dbt_assets
-from orchestration.extract import SOURCES
+from orchestration.dbt import WAREHOUSE_POOL, mart_model_names, pending_load_readers, warehouse_dbt_assets
 from orchestration.publish import publish_marts
 from orchestration.raw_quality import accept_pending_loads
+from orchestration.raw_quality_checks import raw_quality_checks
 from orchestration.resources import WarehouseResource, retry_when_locked
 
 MARTS = mart_model_names()
 
-# What reads only the loads not yet accepted: the raw gates, the dbt test that every raw event is
-# staged, and the dbt models whose incremental run takes in only those loads (dbt macro
-# pending_loads_only). A publish accepts the pending loads only when its run evaluated every such check
-# and built every such model, so a run that skipped one (the publish asset materialized on its own, a
-# subset of the models) leaves its loads to the next run.
+# What reads only the loads not yet accepted: the raw gates, and the dbt models and tests that call the
+# macro pending_loads_only (the staging guard, the orphans). A publish accepts the pending loads only
+# when its run evaluated every such check and built every such model, so a run that skipped one (the
+# publish asset materialized on its own, a subset of the models) leaves its loads to the next run.
 PENDING_LOAD_READERS = frozenset(
-    [f"raw/{source}_events:unpublished_rows_meet_expectations" for source in SOURCES]
-    + [
-        get_asset_key_for_model([warehouse_dbt_assets], "stg_stripe__events").to_user_string()
-        + ":assert_every_raw_event_id_is_staged",
-        get_asset_key_for_model([warehouse_dbt_assets], "int_orphan_events_identified").to_user_string(),
-    ]
+    [key.to_user_string() for checks in raw_quality_checks for key in checks.check_keys] + pending_load_readers()
 )
 
 
+def _run_events(instance: dg.DagsterInstance, run_id: str, event_type: dg.DagsterEventType) -> list:
+    records = instance.get_records_for_run(run_id=run_id, of_type=event_type, limit=100_000).records
+    return [record.event_log_entry.dagster_event for record in records]
+
+
 def _check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list:
-    records = instance.get_records_for_run(
-        run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
-    ).records
-    return [record.event_log_entry.dagster_event.event_specific_data for record in records]
+    events = _run_events(instance, run_id, dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return [event.event_specific_data for event in events]
 
 
 def _materialized(instance: dg.DagsterInstance, run_id: str) -> set[str]:
-    records = instance.get_records_for_run(
-        run_id=run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
-    ).records
-    return {record.event_log_entry.dagster_event.asset_key.to_user_string() for record in records}
+    events = _run_events(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return {event.asset_key.to_user_string() for event in events}
 
 
 def _label(evaluation) -> str:
-    return f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+    return evaluation.asset_check_key.to_user_string()
 
 
 def _failed(evaluations: list, blocking_only: bool) -> list[str]:

@@ -75,8 +75,8 @@
 
 {#- A where clause keeping the rows of the loads not yet accepted: the loads a run takes in. The
     orchestrator records a load in raw.accepted_loads once a run that took it in has published, and
-    only a run that built every model and ran every check reading pending loads alone (publish_assets.py,
-    PENDING_LOAD_READERS) accepts, so an accepted load was taken in whole. The load-time bound selects
+    only a run that built every model and ran every test calling this macro accepts (found in the
+    manifest: orchestration/dbt.py, pending_load_readers), so an accepted load was taken in whole. The load-time bound selects
     no other rows (a row carries its load's manifest time) but lets the engine skip the accepted
     history unread. Empty (every row) when `whole_history`, or when the warehouse has no
     raw.accepted_loads (dbt run alone, the Spark check). The orchestrator's gates apply the same rule
