@@ -218,6 +218,14 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     assert _product_state(settings) == incremental_state
 
 
+def _load(warehouse, landing, source: str, load_id: str, *events: dict) -> None:
+    """Land `events` as one file of `source` and load it into `warehouse` through the extract."""
+    (landing / source).mkdir(parents=True, exist_ok=True)
+    (landing / source / f"{load_id}.jsonl").write_text("".join(json.dumps(event) + "\n" for event in events))
+    with duckdb.connect(str(warehouse)) as con:
+        extract.load_source(con, landing, source, load_id)
+
+
 def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
     """assert_every_raw_event_id_is_staged on a published warehouse given one more load, with staging
     tampered with: it reports that load's unstaged id, its id staged twice and a staged id raw does not
@@ -226,17 +234,15 @@ def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
     settings, *_ = published
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(settings.warehouse_path, warehouse)
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("set TimeZone = 'UTC'")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         twice, gone = (row[0] for row in con.execute(
             "select message_id from staging.stg_segment__events order by message_id limit 2").fetchall())  # fmt: skip
-        # one more load, not staged: a new call and a redelivery of an already staged one
-        landing = tmp_path / "landing"
-        (landing / "segment").mkdir(parents=True)
-        call = {"type": "track", "event": "Signed Up", "userId": "u1", "timestamp": "2024-06-01T09:14:03Z"}
-        lines = [json.dumps(dict(call, messageId=message_id)) for message_id in ("msg-never-staged", twice)]
-        (landing / "segment" / "new.jsonl").write_text("\n".join(lines) + "\n")
-        extract.load_source(con, landing, "segment", "load-new")
+    # one more load, not staged: a new call and a redelivery of an already staged one
+    call = {"type": "track", "event": "Signed Up", "userId": "u1", "timestamp": "2024-06-01T09:14:03Z"}
+    _load(warehouse, tmp_path / "landing", "segment", "load-new",
+          *(dict(call, messageId=message_id) for message_id in ("msg-never-staged", twice)))  # fmt: skip
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set TimeZone = 'UTC'")
         con.execute(
             """
             insert into staging.stg_segment__events
@@ -283,15 +289,11 @@ def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_
     settings, *_ = published
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(settings.warehouse_path, warehouse)
-    landing = tmp_path / "landing"
     env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
     logs = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet")
 
-    def load(source: str, name: str, *events: dict) -> None:
-        (landing / source).mkdir(parents=True, exist_ok=True)
-        (landing / source / f"{name}.jsonl").write_text("".join(json.dumps(event) + "\n" for event in events))
-        with duckdb.connect(str(warehouse)) as con:
-            extract.load_source(con, landing, source, name)
+    def load(source: str, load_id: str, *events: dict) -> None:
+        _load(warehouse, tmp_path / "landing", source, load_id, *events)
 
     def run(selection: str = "+int_orphan_events_identified", *flags: str) -> set:
         run_dbt_tool("dbt", "run", "--select", selection, *flags, *logs, env=env)

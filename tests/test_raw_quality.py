@@ -238,7 +238,8 @@ def test_a_publish_without_the_readers_of_pending_loads_leaves_them_pending(tmp_
         with connect(settings.warehouse_path, read_only=True) as con:
             return con.execute("select count(*) from raw.accepted_loads").fetchone()[0]
 
-    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(JOB_NAME)
     publish_only = job.execute_in_process(
         instance=instance, asset_selection=[dg.AssetKey(["serving", "published_marts"])], tags=HEADLESS_TAG
     )
@@ -256,7 +257,7 @@ def test_a_publish_without_the_readers_of_pending_loads_leaves_them_pending(tmp_
     everything_else = dg.AssetSelection.all() - dg.AssetSelection.assets(stripe_api_events, *not_built)
     without_orphans = job.execute_in_process(
         instance=instance,
-        asset_selection=list(everything_else.resolve(build_definitions(settings).resolve_asset_graph())),
+        asset_selection=list(everything_else.resolve(defs.resolve_asset_graph())),
         tags=HEADLESS_TAG,
     )
     assert without_orphans.success
