@@ -135,16 +135,21 @@ def mart_model_names() -> list[str]:
     )
 
 
-PENDING_LOADS_MACRO = "macro.subscription_warehouse.pending_loads_only"
+# Calling one of these makes a dbt node read only the loads not yet accepted (macros/incremental.sql,
+# macros/product/users_with_changed_calls.sql).
+PENDING_LOADS_MACROS = {
+    f"macro.subscription_warehouse.{name}"
+    for name in ("pending_loads_only", "first_pending_load_time", "users_with_changed_calls")
+}
 
 
 def pending_load_readers() -> list[str]:
     """The dbt models (as asset keys) and tests (as checks, 'asset:check') that take in only the loads
-    not yet accepted: every node that calls the macro pending_loads_only."""
+    not yet accepted: every node that calls one of PENDING_LOADS_MACROS."""
     checks = {key.name: key for key in warehouse_dbt_assets.check_keys}
     readers = []
     for node in _manifest_nodes():
-        if PENDING_LOADS_MACRO not in node["depends_on"].get("macros", []):
+        if not PENDING_LOADS_MACROS.intersection(node["depends_on"].get("macros", [])):
             continue
         if node["resource_type"] == "model":
             readers.append(get_asset_key_for_model([warehouse_dbt_assets], node["name"]).to_user_string())

@@ -87,12 +87,14 @@ def _late_users(settings) -> dict:
 # The models an incremental run rewrites by key, each with its columns that hold load times (a full
 # refresh loads every file again, later, so those differ from the daily runs').
 LOAD_TIME_COLUMNS = {
-    "staging.stg_stripe__invoices": "loaded_at",
-    "intermediate.int_subscription_states_from_snapshots": "loaded_at",
-    "intermediate.int_anonymous_ids_mapped_to_users": "tie_loaded_at",
-    "intermediate.int_tracks_stitched_to_users": "loaded_at, stitched_through",
-    "intermediate.int_user_active_days": "stitched_through",
-    "intermediate.int_active_users_by_day": "stitched_through",
+    "staging.stg_stripe__invoices": ["loaded_at"],
+    "intermediate.int_subscription_states_from_snapshots": ["loaded_at"],
+    "intermediate.int_anonymous_ids_mapped_to_users": ["tie_loaded_at"],
+    "intermediate.int_tracks_stitched_to_users": ["loaded_at", "stitched_through"],
+    "intermediate.int_user_active_days": ["stitched_through"],
+    "intermediate.int_active_users_by_day": ["stitched_through"],
+    "intermediate.int_users_stitched_to_accounts": [],
+    "intermediate.int_user_milestones_reached": [],
 }
 
 
@@ -101,7 +103,7 @@ def _product_state(settings) -> dict:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return {
             model: con.execute(f"""select count(*), sum(hash(x::varchar))
-                from (select * exclude ({columns}) from {model}) as x""").fetchone()
+                from (select * {f"exclude ({', '.join(columns)})" if columns else ""} from {model}) as x""").fetchone()
             for model, columns in LOAD_TIME_COLUMNS.items()
         }
 
@@ -334,3 +336,48 @@ def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_
     slipped_in = ("segment", "msg-slipped-in", "usr_slipped_in")
     # the orphans alone: a full build of staging would drop the row slipped in
     assert run("int_orphan_events_identified", "--full-refresh") == held | {charge, slipped_in}
+
+
+def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(published, tmp_path):
+    """int_user_milestones_reached on a published warehouse given two more loads, each accepted as the
+    orchestrator would after its run: the first brings a device's anonymous signup, project and invite
+    and then its login as usr_first, who reaches `activated` and `aha` through them; the second an
+    earlier login of the same device as usr_second, who wins the device: its calls move to
+    usr_second, and usr_first, whose only call left is its login, loses both milestones. The daily
+    result is what a full build of the model computes. A changed definition of the milestones
+    recomputes every user."""
+    settings, *_ = published
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, warehouse)
+    env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
+    logs = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet")
+
+    def run(selection: str = "+int_user_milestones_reached", *flags: str) -> set:
+        run_dbt_tool("dbt", "run", "--select", selection, *flags, *logs, env=env)
+        with duckdb.connect(str(warehouse)) as con:
+            accept_pending_loads(con, datetime.now(UTC))
+            return set(con.execute("""
+                select user_id, milestone, strftime(reached_at, '%H:%M')
+                from intermediate.int_user_milestones_reached
+                where user_id in ('usr_first', 'usr_second')""").fetchall())  # fmt: skip
+
+    def call(message_id: str, at: str, **fields) -> dict:
+        return {"messageId": message_id, "anonymousId": "anon-shared", "timestamp": f"2024-06-01T{at}:00Z", **fields}
+
+    assert run() == set()
+    _load(warehouse, tmp_path / "landing", "segment", "load-device",
+          call("msg-signup", "09:00", type="track", event="Signed Up"),
+          call("msg-project", "09:05", type="track", event="Project Created"),
+          call("msg-invite", "09:10", type="track", event="Invite Sent"),
+          call("msg-login-first", "09:20", type="identify", userId="usr_first"))  # fmt: skip
+    assert run() == {("usr_first", "aha", "09:05"), ("usr_first", "activated", "09:10")}
+
+    _load(warehouse, tmp_path / "landing", "segment", "load-earlier-login",
+          call("msg-login-second", "08:00", type="identify", userId="usr_second"))  # fmt: skip
+    moved = {("usr_second", "aha", "09:05"), ("usr_second", "activated", "09:10")}
+    assert run() == moved
+    assert run("int_user_milestones_reached", "--full-refresh") == moved
+
+    # A new definition, with nothing pending: every user is recomputed under it.
+    signed_up = ("--vars", "{activation_milestones: {activated: {window_days: 7, criteria: [{event: Signed Up}]}}}")
+    assert run("int_user_milestones_reached", *signed_up) == {("usr_second", "activated", "09:00")}

@@ -73,24 +73,44 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- A where clause keeping the rows of the loads not yet accepted: the loads a run takes in. The
-    orchestrator records a load in raw.accepted_loads once a run that took it in has published, and
-    only a run that built every model and ran every test calling this macro accepts (found in the
-    manifest: orchestration/dbt.py, pending_load_readers), so an accepted load was taken in whole. The load-time bound selects
-    no other rows (a row carries its load's manifest time) but lets the engine skip the accepted
-    history unread. Empty (every row) when `whole_history`, or when the warehouse has no
-    raw.accepted_loads (dbt run alone, the Spark check). The orchestrator's gates apply the same rule
-    in Python (raw_quality.UNACCEPTED). For `relation`s that carry load_id and loaded_at. -#}
-{% macro pending_loads_only(whole_history) -%}
+{#- The loads not yet accepted are the loads a run takes in. The orchestrator records a load in
+    raw.accepted_loads once a run that took it in has published, and only a run that built every
+    model and ran every test calling pending_loads_only or first_pending_load_time accepts (found in
+    the manifest: orchestration/dbt.py, pending_load_readers), so an accepted load was taken in whole.
+    The orchestrator's gates apply the same rule in Python (raw_quality.UNACCEPTED).
+
+    first_pending_load_time: the load time of the oldest pending load, NULL when none is pending, and
+    1970-01-01 (every row) when `whole_history` or when the warehouse has no raw.accepted_loads (dbt
+    run alone, the Spark check). A row a pending load wrote or changed carries a load time at or after
+    it: for models whose rows carry a load time but no load id (a stitched call's stitched_through). -#}
+{% macro first_pending_load_time(whole_history) -%}
+    {%- set accepted_loads = accepted_loads_relation() -%}
+    {%- if not whole_history and accepted_loads is not none -%}
+    (
+        select min(manifest.loaded_at) from {{ source('raw', 'load_manifest') }} as manifest
+        where manifest.load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
+    )
+    {%- else -%}
+    cast('1970-01-01' as timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- raw.accepted_loads, none when the warehouse has none (or at parse time). -#}
+{% macro accepted_loads_relation() -%}
     {%- set manifest = source('raw', 'load_manifest') -%}
-    {%- set accepted_loads = adapter.get_relation(
+    {{- return(adapter.get_relation(
         database=manifest.database, schema=manifest.schema, identifier='accepted_loads'
-    ) if execute else none -%}
-    {%- if execute and not whole_history and accepted_loads is not none %}
+    ) if execute else none) -}}
+{%- endmacro %}
+
+{#- A where clause keeping the rows of the pending loads, for `relation`s that carry load_id and
+    loaded_at. The load-time bound selects no other rows (a row carries its load's manifest time) but
+    lets the engine skip the accepted history unread. Empty (every row) in the cases where
+    first_pending_load_time takes every row. -#}
+{% macro pending_loads_only(whole_history) -%}
+    {%- set accepted_loads = accepted_loads_relation() -%}
+    {%- if not whole_history and accepted_loads is not none %}
     where load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
-        and loaded_at >= (
-            select min(manifest.loaded_at) from {{ manifest }} as manifest
-            where manifest.load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
-        )
+        and loaded_at >= {{ first_pending_load_time(whole_history) }}
     {%- endif %}
 {%- endmacro %}

@@ -3,7 +3,33 @@
 -- within its window after signup; reached_at is when the last of them was met. A criterion counts
 -- either qualifying events (the n-th one meets it) or distinct UTC days with one (the first event of
 -- the n-th day meets it). Events before the signup or at/after the window's end never count.
+-- Incremental (delete+insert by user): a run recomputes, from all their calls, the users whose calls
+-- the loads it takes in changed within the longest window after their signup, or may have taken
+-- away (macro users_with_changed_calls); the pre-hook first forgets what is held for them, since a
+-- user can lose a milestone (a signup that moved, calls stitched to another user). Each row carries
+-- the hash of the definition it was computed under (the activation_milestones and signup_event
+-- vars): a run that finds another one held forgets every row and recomputes every user.
 {%- set milestones = activation_milestones() %}
+{%- set longest_window = milestones.values() | map(attribute='window_days') | map('int') | max %}
+{%- set definition_hash = local_md5((milestones | tojson) ~ var('signup_event')) %}
+{%- set users_to_recompute = users_with_changed_calls(within_days_of_signup=longest_window) %}
+{%- set held_hashes = [] %}
+{%- if execute and is_incremental() %}
+    {%- set held_hashes = run_query('select distinct definition_hash from ' ~ this).columns[0].values() %}
+{%- endif %}
+{%- set only_changed_users = is_incremental() and held_hashes | list == [definition_hash] %}
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key='user_id',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }}
+        where definition_hash != '" ~ definition_hash ~ "'
+            or user_id in ({{ users_with_changed_calls(within_days_of_signup=" ~ longest_window ~ ") }})
+    {% endif %}"
+) }}
+
 with signups as (
     select * from {{ ref('int_user_signups') }}
 ),
@@ -11,6 +37,9 @@ with signups as (
 tracks as (
     select * from {{ ref('int_tracks_stitched_to_users') }}
     where user_id is not null
+    {%- if only_changed_users %}
+        and user_id in ({{ users_to_recompute }})
+    {%- endif %}
 ),
 
 events_after_signup as (
@@ -82,7 +111,8 @@ final as (
     select
         criteria_met.user_id,
         criteria_met.milestone,
-        max(criteria_met.met_at) as reached_at
+        max(criteria_met.met_at) as reached_at,
+        '{{ definition_hash }}' as definition_hash
     from criteria_met
     inner join criteria_needed on criteria_met.milestone = criteria_needed.milestone
     group by criteria_met.user_id, criteria_met.milestone, criteria_needed.criteria_count

@@ -2,16 +2,36 @@
 -- account named by an identify trait, else by a group call, else by a track's context.groupId. An
 -- account is tied to the billing customer whose Stripe metadata names it (metadata.account_id), or,
 -- failing that, to the customer whose metadata.user_id names the user.
+-- Incremental (delete+insert by user): a run recomputes, from all their calls, the users whose calls
+-- the loads it takes in changed or may have taken away (macro users_with_changed_calls; the pre-hook
+-- forgets them first: an aliased id's calls can all move to another user). Every other user keeps
+-- what is held, and is rewritten only when the customer tied to it changed (Stripe loads).
+{%- set users_to_recompute = users_with_changed_calls() %}
+{{ config(
+    materialized=rewritable_incremental(),
+    incremental_strategy='delete+insert',
+    unique_key='user_id',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}
+        delete from {{ this }} where user_id in ({{ users_with_changed_calls() }})
+    {% endif %}"
+) }}
+{%- set recomputed_only -%}
+    {%- if is_incremental() %}
+    where user_id in ({{ users_to_recompute }})
+    {%- endif %}
+{%- endset %}
+
 with identifies as (
-    select * from {{ ref('stg_segment__identifies') }}
+    select * from {{ ref('stg_segment__identifies') }} {{ recomputed_only }}
 ),
 
 groups as (
-    select * from {{ ref('stg_segment__groups') }}
+    select * from {{ ref('stg_segment__groups') }} {{ recomputed_only }}
 ),
 
 tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
+    select * from {{ ref('int_tracks_stitched_to_users') }} {{ recomputed_only }}
 ),
 
 customers as (
@@ -78,22 +98,57 @@ customer_by_user as (
     where metadata_user_id is not null
 ),
 
-final as (
+profiles as (
     select
         users.user_id,
         users.account_id,
-        coalesce(customer_by_account.customer_id, customer_by_user.customer_id) as customer_id,
         latest_traits.role as persona,
         latest_traits.company_size,
         users.first_seen_at,
-        users.last_seen_at
+        users.last_seen_at,
+        true as is_recomputed,
+        cast(null as {{ dbt.type_string() }}) as held_customer_id
     from users
     left join latest_traits
         on users.user_id = latest_traits.user_id and latest_traits.trait_rank = 1
+    {%- if is_incremental() %}
+    union all
+    select
+        user_id,
+        account_id,
+        persona,
+        company_size,
+        first_seen_at,
+        last_seen_at,
+        false as is_recomputed,
+        customer_id as held_customer_id
+    from {{ this }}
+    where user_id not in ({{ users_to_recompute }})
+    {%- endif %}
+),
+
+tied as (
+    select
+        profiles.*,
+        coalesce(customer_by_account.customer_id, customer_by_user.customer_id) as customer_id
+    from profiles
     left join customer_by_account
-        on users.account_id = customer_by_account.account_id and customer_by_account.customer_rank = 1
+        on profiles.account_id = customer_by_account.account_id and customer_by_account.customer_rank = 1
     left join customer_by_user
-        on users.user_id = customer_by_user.user_id and customer_by_user.customer_rank = 1
+        on profiles.user_id = customer_by_user.user_id and customer_by_user.customer_rank = 1
+),
+
+final as (
+    select
+        user_id,
+        account_id,
+        customer_id,
+        persona,
+        company_size,
+        first_seen_at,
+        last_seen_at
+    from tied
+    where is_recomputed or customer_id is distinct from held_customer_id
 )
 
 select * from final

@@ -1,0 +1,17 @@
+{#- The users a per-user model rebuilt incrementally recomputes, from all their calls: those whose
+    calls the pending loads may have changed (int_users_with_changed_calls), as a select of user_id.
+    With `within_days_of_signup`, for models that read only that window after a signup, a user whose
+    calls the loads only added keeps out when the earliest of them came that many days or more after
+    the (new) signup. A user who may have lost calls, or who has no signup any more, always counts.
+    Such a model calls it outside its is_incremental() blocks (into a variable), so that dbt records
+    the dependencies in every build and the orchestrator counts the model among the readers of
+    pending loads (orchestration/dbt.py). -#}
+{% macro users_with_changed_calls(within_days_of_signup=none) -%}
+    select changed.user_id
+    from {{ ref('int_users_with_changed_calls') }} as changed
+    {%- if within_days_of_signup is not none %}
+    left join {{ ref('int_user_signups') }} as signups on changed.user_id = signups.user_id
+    where signups.signed_up_at is null
+        or changed.changed_from < {{ dbt.dateadd('day', within_days_of_signup, 'signups.signed_up_at') }}
+    {%- endif %}
+{%- endmacro %}
