@@ -228,6 +228,18 @@ def _load(warehouse, landing, source: str, load_id: str, *events: dict) -> None:
         extract.load_source(con, landing, source, load_id)
 
 
+def _run_and_accept(warehouse, tmp_path, selection: str, *flags: str) -> None:
+    """dbt run of `selection` on `warehouse`, then its pending loads accepted, as the orchestrator does
+    after a run that published."""
+    run_dbt_tool(
+        "dbt", "run", "--select", selection, *flags, "--quiet",
+        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+        env={"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"},
+    )  # fmt: skip
+    with duckdb.connect(str(warehouse)) as con:
+        accept_pending_loads(con, datetime.now(UTC))
+
+
 def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
     """assert_every_raw_event_id_is_staged on a published warehouse given one more load, with staging
     tampered with: it reports that load's unstaged id, its id staged twice and a staged id raw does not
@@ -291,16 +303,13 @@ def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_
     settings, *_ = published
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(settings.warehouse_path, warehouse)
-    env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
-    logs = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet")
 
     def load(source: str, load_id: str, *events: dict) -> None:
         _load(warehouse, tmp_path / "landing", source, load_id, *events)
 
     def run(selection: str = "+int_orphan_events_identified", *flags: str) -> set:
-        run_dbt_tool("dbt", "run", "--select", selection, *flags, *logs, env=env)
-        with duckdb.connect(str(warehouse)) as con:
-            accept_pending_loads(con, datetime.now(UTC))
+        _run_and_accept(warehouse, tmp_path, selection, *flags)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
             orphans = "select source, event_id, owner_id from intermediate.int_orphan_events_identified"
             return set(con.execute(orphans).fetchall())
 
@@ -349,13 +358,10 @@ def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(published, 
     settings, *_ = published
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(settings.warehouse_path, warehouse)
-    env = {"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
-    logs = ("--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet")
 
     def run(selection: str = "+int_user_milestones_reached", *flags: str) -> set:
-        run_dbt_tool("dbt", "run", "--select", selection, *flags, *logs, env=env)
-        with duckdb.connect(str(warehouse)) as con:
-            accept_pending_loads(con, datetime.now(UTC))
+        _run_and_accept(warehouse, tmp_path, selection, *flags)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
             return set(con.execute("""
                 select user_id, milestone, strftime(reached_at, '%H:%M')
                 from intermediate.int_user_milestones_reached
@@ -381,3 +387,38 @@ def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(published, 
     # A new definition, with nothing pending: every user is recomputed under it.
     signed_up = ("--vars", "{activation_milestones: {activated: {window_days: 7, criteria: [{event: Signed Up}]}}}")
     assert run("int_user_milestones_reached", *signed_up) == {("usr_second", "activated", "09:00")}
+
+
+def test_a_user_held_is_tied_to_the_customer_that_names_its_account_later(published, tmp_path):
+    """int_users_stitched_to_accounts on a published warehouse given two more loads, each accepted as
+    the orchestrator would after its run: a user's group call names an account no customer names yet;
+    then a Stripe customer naming that account arrives, and no call of the user: the user held is
+    tied to it, as a full build of the model ties it."""
+    settings, *_ = published
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, warehouse)
+
+    def run(*flags: str) -> set:
+        _run_and_accept(warehouse, tmp_path, "+int_users_stitched_to_accounts", *flags)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return set(con.execute("""
+                select user_id, account_id, customer_id from intermediate.int_users_stitched_to_accounts
+                where user_id = 'usr_early'""").fetchall())  # fmt: skip
+
+    _load(warehouse, tmp_path / "landing", "segment", "load-group", {
+        "type": "group", "userId": "usr_early", "groupId": "acct_early", "messageId": "msg-group",
+        "timestamp": "2024-06-01T09:00:00Z",
+    })  # fmt: skip
+    assert run() == {("usr_early", "acct_early", None)}
+    _load(warehouse, tmp_path / "landing", "stripe", "load-customer", {
+        "id": "evt_customer_later", "object": "event", "api_version": "2024-06-20", "created": 1717318800,
+        "type": "customer.created", "livemode": False, "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "data": {"object": {
+            "id": "cus_later", "object": "customer", "created": 1717318800, "currency": "usd",
+            "email": "later@example.com", "metadata": {"account_id": "acct_early"},
+        }},
+    })  # fmt: skip
+    tied = {("usr_early", "acct_early", "cus_later")}
+    assert run() == tied
+    assert run("--full-refresh") == tied
