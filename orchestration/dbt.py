@@ -139,7 +139,7 @@ def mart_model_names() -> list[str]:
 # macros/product/users_with_changed_calls.sql).
 PENDING_LOADS_MACROS = {
     f"macro.subscription_warehouse.{name}"
-    for name in ("pending_loads_only", "first_pending_load_time", "users_with_changed_calls")
+    for name in ("pending_loads_only", "is_pending_load", "first_pending_load_time", "users_with_changed_calls")
 }
 
 

@@ -108,9 +108,21 @@
     lets the engine skip the accepted history unread. Empty (every row) in the cases where
     first_pending_load_time takes every row. -#}
 {% macro pending_loads_only(whole_history) -%}
-    {%- set accepted_loads = accepted_loads_relation() -%}
-    {%- if not whole_history and accepted_loads is not none %}
-    where load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
-        and loaded_at >= {{ first_pending_load_time(whole_history) }}
+    {%- if not whole_history and accepted_loads_relation() is not none %}
+    where {{ is_pending_load(whole_history) }}
     {%- endif %}
+{%- endmacro %}
+
+{#- The same rule as a condition on a row: true for the rows of the pending loads (every row in the
+    cases where pending_loads_only keeps every row). -#}
+{% macro is_pending_load(whole_history) -%}
+    {%- set accepted_loads = accepted_loads_relation() -%}
+    {%- if not whole_history and accepted_loads is not none -%}
+    (
+        load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
+        and loaded_at >= {{ first_pending_load_time(whole_history) }}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
 {%- endmacro %}
