@@ -10,6 +10,7 @@
     lookback cannot make a run skip a row. Only meaningful inside is_incremental(). -#}
 {% macro incremental_cutoff(column) -%}
     {%- set lookback_hours = positive_int(var('incremental_lookback_hours'), 'incremental_lookback_hours') | int -%}
+    {%- set cutoff -%}
     (
         select coalesce(
             {{ dbt.dateadd('hour', -lookback_hours, 'max(held.' ~ column ~ ')') }},
@@ -17,6 +18,30 @@
         )
         from {{ this }} as held
     )
+    {%- endset -%}
+    {{ timestamp_as_of_compile(cutoff) }}
+{%- endmacro %}
+
+{#- A one-value timestamp `query` as a literal, run when the model is compiled (just before it runs,
+    after everything upstream was built; what it reads does not change until the model runs), so that
+    DuckDB can skip the row groups outside a window: it does not prune a scan by a comparison with a
+    subquery it cannot fold (stg_segment__events' window took 19 s a day at 100M events, 1.8 s with a
+    literal). UTC, as the warehouse's session time zone. The query itself at parse time and in unit
+    tests (their `this` is a fixture, not a table). -#}
+{% macro timestamp_as_of_compile(query) -%}
+    {%- if execute and model.resource_type == 'model' -%}
+        {%- set value = run_query('select ' ~ query).columns[0].values()[0] -%}
+        {%- if value is none -%}
+    cast(null as timestamp)
+        {%- else -%}
+            {%- if value.tzinfo is not none -%}
+                {%- set value = value.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
+            {%- endif -%}
+    cast('{{ value.isoformat(sep=' ') }}' as timestamp)
+        {%- endif -%}
+    {%- else -%}
+    {{ query }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The versions a "latest state" model ranks (delete+insert by `key`): the new versions and, in an
@@ -40,6 +65,7 @@
     after a one-shot backfill, the next run would read the whole backfill again (every row loaded
     within a day of the newest) only to find every id staged. -#}
 {% macro first_unstaged_load(relation) -%}
+    {%- set first_load -%}
     (
         select min(unstaged_loads.loaded_at)
         from (
@@ -50,6 +76,8 @@
             where held.loaded_at >= {{ incremental_cutoff('loaded_at') }}
         ) as unstaged_loads
     )
+    {%- endset -%}
+    {{ timestamp_as_of_compile(first_load) }}
 {%- endmacro %}
 
 {#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
@@ -86,10 +114,13 @@
 {% macro first_pending_load_time(whole_history) -%}
     {%- set accepted_loads = accepted_loads_relation() -%}
     {%- if not whole_history and accepted_loads is not none -%}
+    {%- set first_pending -%}
     (
         select min(manifest.loaded_at) from {{ source('raw', 'load_manifest') }} as manifest
         where manifest.load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
     )
+    {%- endset -%}
+    {{ timestamp_as_of_compile(first_pending) }}
     {%- else -%}
     cast('1970-01-01' as timestamp)
     {%- endif -%}
