@@ -103,8 +103,9 @@
 
 {#- The loads not yet accepted are the loads a run takes in. The orchestrator records a load in
     raw.accepted_loads once a run that took it in has published, and only a run that built every
-    model and ran every test calling pending_loads_only or first_pending_load_time accepts (found in
-    the manifest: orchestration/dbt.py, pending_load_readers), so an accepted load was taken in whole.
+    model and ran every test calling one of the macros that read pending loads (these three and
+    users_with_changed_calls; found in the manifest: orchestration/dbt.py, pending_load_readers)
+    accepts, so an accepted load was taken in whole.
     The orchestrator's gates apply the same rule in Python (raw_quality.UNACCEPTED).
 
     first_pending_load_time: the load time of the oldest pending load, NULL when none is pending, and
