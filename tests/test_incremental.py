@@ -220,6 +220,15 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     assert _product_state(settings) == incremental_state
 
 
+@pytest.fixture
+def warehouse(published, tmp_path):
+    """A copy of the published end-to-end warehouse, for a test to give more loads to."""
+    settings, *_ = published
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, copy)
+    return copy
+
+
 def _load(warehouse, landing, source: str, load_id: str, *events: dict) -> None:
     """Land `events` as one file of `source` and load it into `warehouse` through the extract."""
     (landing / source).mkdir(parents=True, exist_ok=True)
@@ -240,14 +249,11 @@ def _run_and_accept(warehouse, tmp_path, selection: str, *flags: str) -> None:
         accept_pending_loads(con, datetime.now(UTC))
 
 
-def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
+def test_the_staging_guard_checks_the_loads_a_run_takes_in(warehouse, tmp_path):
     """assert_every_raw_event_id_is_staged on a published warehouse given one more load, with staging
     tampered with: it reports that load's unstaged id, its id staged twice and a staged id raw does not
     hold. A staged row of an accepted load deleted is past its scope (checked when that load came in),
     until the gates' table is gone: then every load is checked again."""
-    settings, *_ = published
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(settings.warehouse_path, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         twice, gone = (row[0] for row in con.execute(
             "select message_id from staging.stg_segment__events order by message_id limit 2").fetchall())  # fmt: skip
@@ -294,15 +300,12 @@ def test_the_staging_guard_checks_the_loads_a_run_takes_in(published, tmp_path):
     assert problems() == this_run | {("segment", gone, "in raw, not staged")}
 
 
-def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_arrives(published, tmp_path):
+def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_arrives(warehouse, tmp_path):
     """int_orphan_events_identified on a published warehouse given two more loads, each accepted as the
     orchestrator would after its run: the first brings a track call of a user never identified and a
     charge of a customer never seen (two orphans); the second the user's identify, and that orphan is
     forgotten while the charge's stays. A staged row of an accepted load was judged when its load came
     in, so a row slipped into one by hand is out of the daily run's scope; a full build judges it."""
-    settings, *_ = published
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(settings.warehouse_path, warehouse)
 
     def load(source: str, load_id: str, *events: dict) -> None:
         _load(warehouse, tmp_path / "landing", source, load_id, *events)
@@ -347,7 +350,7 @@ def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_
     assert run("int_orphan_events_identified", "--full-refresh") == held | {charge, slipped_in}
 
 
-def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(published, tmp_path):
+def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(warehouse, tmp_path):
     """int_user_milestones_reached on a published warehouse given two more loads, each accepted as the
     orchestrator would after its run: the first brings a device's anonymous signup, project and invite
     and then its login as usr_first, who reaches `activated` and `aha` through them; the second an
@@ -355,9 +358,6 @@ def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(published, 
     usr_second, and usr_first, whose only call left is its login, loses both milestones. The daily
     result is what a full build of the model computes. A changed definition of the milestones
     recomputes every user."""
-    settings, *_ = published
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(settings.warehouse_path, warehouse)
 
     def run(selection: str = "+int_user_milestones_reached", *flags: str) -> set:
         _run_and_accept(warehouse, tmp_path, selection, *flags)
@@ -389,14 +389,11 @@ def test_milestones_follow_the_calls_a_new_tie_moves_to_another_user(published, 
     assert run("int_user_milestones_reached", *signed_up) == {("usr_second", "activated", "09:00")}
 
 
-def test_a_user_held_is_tied_to_the_customer_that_names_its_account_later(published, tmp_path):
+def test_a_user_held_is_tied_to_the_customer_that_names_its_account_later(warehouse, tmp_path):
     """int_users_stitched_to_accounts on a published warehouse given two more loads, each accepted as
     the orchestrator would after its run: a user's group call names an account no customer names yet;
     then a Stripe customer naming that account arrives, and no call of the user: the user held is
     tied to it, as a full build of the model ties it."""
-    settings, *_ = published
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(settings.warehouse_path, warehouse)
 
     def run(*flags: str) -> set:
         _run_and_accept(warehouse, tmp_path, "+int_users_stitched_to_accounts", *flags)

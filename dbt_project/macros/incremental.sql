@@ -103,9 +103,9 @@
 
 {#- The loads not yet accepted are the loads a run takes in. The orchestrator records a load in
     raw.accepted_loads once a run that took it in has published, and only a run that built every
-    model and ran every test calling one of the macros that read pending loads (these three and
-    users_with_changed_calls; found in the manifest: orchestration/dbt.py, pending_load_readers)
-    accepts, so an accepted load was taken in whole.
+    model and ran every test calling one of the macros that read pending loads (pending_loads_only,
+    is_pending_load, first_pending_load_time, users_with_changed_calls; found in the manifest:
+    orchestration/dbt.py, pending_load_readers) accepts, so an accepted load was taken in whole.
     The orchestrator's gates apply the same rule in Python (raw_quality.UNACCEPTED).
 
     first_pending_load_time: the load time of the oldest pending load, NULL when none is pending, and
@@ -113,18 +113,23 @@
     run alone, the Spark check). A row a pending load wrote or changed carries a load time at or after
     it: for models whose rows carry a load time but no load id (a stitched call's stitched_through). -#}
 {% macro first_pending_load_time(whole_history) -%}
-    {%- set accepted_loads = accepted_loads_relation() -%}
-    {%- if not whole_history and accepted_loads is not none -%}
+    {%- if scoped_to_pending_loads(whole_history) -%}
     {%- set first_pending -%}
     (
         select min(manifest.loaded_at) from {{ source('raw', 'load_manifest') }} as manifest
-        where manifest.load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
+        where manifest.load_id not in (select accepted.load_id from {{ accepted_loads_relation() }} as accepted)
     )
     {%- endset -%}
     {{ timestamp_as_of_compile(first_pending) }}
     {%- else -%}
     cast('1970-01-01' as timestamp)
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether a run takes in only the pending loads: not on `whole_history`, nor when the warehouse has
+    no raw.accepted_loads (dbt run alone, the Spark check; at parse time). -#}
+{% macro scoped_to_pending_loads(whole_history) -%}
+    {{- return(not whole_history and accepted_loads_relation() is not none) -}}
 {%- endmacro %}
 
 {#- raw.accepted_loads, none when the warehouse has none (or at parse time). -#}
@@ -137,21 +142,20 @@
 
 {#- A where clause keeping the rows of the pending loads, for `relation`s that carry load_id and
     loaded_at. The load-time bound selects no other rows (a row carries its load's manifest time) but
-    lets the engine skip the accepted history unread. Empty (every row) in the cases where
-    first_pending_load_time takes every row. -#}
+    lets the engine skip the accepted history unread. Empty (every row) when not
+    scoped_to_pending_loads. -#}
 {% macro pending_loads_only(whole_history) -%}
-    {%- if not whole_history and accepted_loads_relation() is not none %}
+    {%- if scoped_to_pending_loads(whole_history) %}
     where {{ is_pending_load(whole_history) }}
     {%- endif %}
 {%- endmacro %}
 
-{#- The same rule as a condition on a row: true for the rows of the pending loads (every row in the
-    cases where pending_loads_only keeps every row). -#}
+{#- The same rule as a condition on a row: true for the rows of the pending loads (every row when not
+    scoped_to_pending_loads). -#}
 {% macro is_pending_load(whole_history) -%}
-    {%- set accepted_loads = accepted_loads_relation() -%}
-    {%- if not whole_history and accepted_loads is not none -%}
+    {%- if scoped_to_pending_loads(whole_history) -%}
     (
-        load_id not in (select accepted.load_id from {{ accepted_loads }} as accepted)
+        load_id not in (select accepted.load_id from {{ accepted_loads_relation() }} as accepted)
         and loaded_at >= {{ first_pending_load_time(whole_history) }}
     )
     {%- else -%}

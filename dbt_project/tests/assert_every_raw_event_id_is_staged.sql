@@ -13,7 +13,8 @@
 -- One aggregation over raw's and staging's ids stacked (30 s on the whole history at 100M events,
 -- where joining them took 94 s): per id, the staged copies and whether raw holds it.
 {#- the rows of the loads in scope (every load on a full build) -#}
-{% set in_scope = pending_loads_only(whole_history=flags.FULL_REFRESH) %}
+{% set whole_history = flags.FULL_REFRESH %}
+{% set in_scope = pending_loads_only(whole_history) %}
 
 with raw_ids as (
     select 'stripe' as source, event_id from {{ source('raw', 'stripe_events') }} {{ in_scope }}
@@ -33,8 +34,8 @@ sides as (
     ] %}
     union all
     select '{{ source }}' as source, {{ id_column }} as event_id, true as is_staged from {{ staged }}
-    {%- if in_scope | trim %}
-    where {{ is_pending_load(whole_history=false) }}
+    {%- if scoped_to_pending_loads(whole_history) %}
+    where {{ is_pending_load(whole_history) }}
         or {{ id_column }} in (select raw_ids.event_id from raw_ids where raw_ids.source = '{{ source }}')
     {%- endif %}
     {%- endfor %}
