@@ -192,3 +192,43 @@ def test_changing_the_activation_definition_changes_the_marts(published, tmp_pat
     assert after == expected and after != before
     assert setup_reached == 0  # milestones left out of the new definition are no longer reported
     assert rate_rows == complete
+
+
+def test_a_new_signup_event_recomputes_what_each_user_did_after_signup(published, tmp_path):
+    """int_user_events_by_month is incremental by user and keeps, per month, each user's first call
+    after their signup. Redefining the signup (the signup_event var) with no new data must recompute
+    every user, not keep what was counted from the old signups."""
+    settings, *_ = published
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse_path, warehouse)
+    env = {**os.environ, "SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
+    # every load is accepted: int_users_with_changed_calls lists no one, as on a day with no new data
+    models = ["int_users_with_changed_calls", "int_user_signups", "int_user_events_by_month"]
+    command = [DBT_EXECUTABLE, "run", "--quiet", "--select", *models]
+    command += ["--vars", json.dumps({"signup_event": "Project Created"})]
+    command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target")]
+    command += ["--log-path", str(tmp_path / "logs")]
+    subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=True, capture_output=True, text=True)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
+        recounted = """
+            select tracks.user_id, tracks.event_name, date_trunc('month', tracks.occurred_date)::date as month,
+                count(*) as events,
+                min(case when tracks.occurred_at >= signups.signed_up_at then tracks.occurred_at end) as first_after
+            from intermediate.int_tracks_stitched_to_users as tracks
+            left join intermediate.int_user_signups as signups on tracks.user_id = signups.user_id
+            where tracks.user_id is not null
+            group by all"""
+        held = """
+            select user_id, event_name, month, events, first_after_signup_at
+            from intermediate.int_user_events_by_month"""
+        missing = con.execute(f"select count(*) from ({recounted} except all {held})").fetchone()[0]
+        extra = con.execute(f"select count(*) from ({held} except all {recounted})").fetchone()[0]
+        con.execute(f"attach '{settings.warehouse_path}' as original (read_only)")
+        moved = con.execute("""
+            select count(*) from intermediate.int_user_signups as signups
+            inner join original.intermediate.int_user_signups as before on signups.user_id = before.user_id
+            where signups.signed_up_at != before.signed_up_at""").fetchone()[0]
+        listed = con.execute("select count(*) from intermediate.int_users_with_changed_calls").fetchone()[0]
+    assert moved > 100 and listed == 0  # most users sign up anew, at their first project
+    assert (missing, extra) == (0, 0)

@@ -95,6 +95,7 @@ LOAD_TIME_COLUMNS = {
     "intermediate.int_active_users_by_day": ["stitched_through"],
     "intermediate.int_users_stitched_to_accounts": [],
     "intermediate.int_user_milestones_reached": [],
+    "intermediate.int_user_events_by_month": [],
 }
 
 

@@ -15,3 +15,15 @@
         or changed.changed_from < {{ dbt.dateadd('day', within_days_of_signup, 'signups.signed_up_at') }}
     {%- endif %}
 {%- endmacro %}
+
+{#- Whether the per-user incremental model being built holds only rows computed under this
+    definition (its definition_hash column: a hash of the vars its rows depend on). False on a full
+    build, and when another hash, or no row, is held: the model then recomputes every user, and its
+    pre-hook forgets the rows of other hashes. -#}
+{% macro holds_only_definition(definition_hash) -%}
+    {%- if not (execute and is_incremental()) %}
+        {{- return(false) }}
+    {%- endif %}
+    {%- set held = run_query('select distinct definition_hash from ' ~ this).columns[0].values() %}
+    {{- return(held | list == [definition_hash]) }}
+{%- endmacro %}

@@ -13,11 +13,7 @@
 {%- set longest_window = milestones.values() | map(attribute='window_days') | map('int') | max %}
 {%- set definition_hash = local_md5((milestones | tojson) ~ var('signup_event')) %}
 {%- set users_to_recompute = users_with_changed_calls(within_days_of_signup=longest_window) %}
-{%- set held_hashes = [] %}
-{%- if execute and is_incremental() %}
-    {%- set held_hashes = run_query('select distinct definition_hash from ' ~ this).columns[0].values() %}
-{%- endif %}
-{%- set only_changed_users = is_incremental() and held_hashes | list == [definition_hash] %}
+{%- set only_changed_users = holds_only_definition(definition_hash) %}
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',

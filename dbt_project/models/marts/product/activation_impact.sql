@@ -15,9 +15,8 @@ milestones as (
     select * from {{ ref('int_user_milestones_reached') }}
 ),
 
-tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
-    where user_id is not null
+events_by_month as (
+    select * from {{ ref('int_user_events_by_month') }}
 ),
 
 taxonomy as (
@@ -46,12 +45,11 @@ candidates as (
 events_done as (
     select distinct
         users.user_id,
-        tracks.event_name as candidate
+        events_by_month.event_name as candidate
     from users
-    inner join tracks
-        on users.user_id = tracks.user_id
-        and tracks.occurred_at >= users.signed_up_at
-        and tracks.occurred_at < {{ dbt.dateadd('day', impact_days, 'users.signed_up_at') }}
+    inner join events_by_month
+        on users.user_id = events_by_month.user_id
+        and events_by_month.first_after_signup_at < {{ dbt.dateadd('day', impact_days, 'users.signed_up_at') }}
 ),
 
 done as (
@@ -62,43 +60,76 @@ done as (
     select user_id, 'milestone' as candidate_type, 'activated_early' as candidate from users where is_activated_early
 ),
 
-user_candidates as (
+{%- set outcomes = ['is_retained_day_30', 'is_retained_day_90', 'is_trial_converted', 'is_renewed'] %}
+
+user_outcomes as (
+    select
+        user_id,
+        signed_up_at,
+        is_retained_day_30,
+        is_retained_day_90,
+        case trial_outcome when 'converted' then true when 'not_converted' then false end as is_trial_converted,
+        is_renewed
+    from users
+),
+
+window_lengths as (
+    select distinct window_days from candidates
+),
+
+-- per window length, the users whose window after signup has ended: how many, and how many of them
+-- have each outcome known and true
+eligible as (
+    select
+        window_lengths.window_days,
+        count(*) as users,
+        {%- for outcome in outcomes %}
+        count({{ outcome }}) as {{ outcome }}_known,
+        count(case when {{ outcome }} then 1 end) as {{ outcome }}_true{{ ',' if not loop.last }}
+        {%- endfor %}
+    from user_outcomes
+    cross join window_lengths
+    cross join horizon
+    where {{ dbt.dateadd('day', 'window_lengths.window_days', 'user_outcomes.signed_up_at') }} <= horizon.horizon_at
+    group by window_lengths.window_days
+),
+
+-- the same counts among those of them who did the candidate; those who did not are the difference
+eligible_did as (
+    select
+        candidates.candidate_type,
+        candidates.candidate,
+        count(*) as users_did,
+        {%- for outcome in outcomes %}
+        count(user_outcomes.{{ outcome }}) as {{ outcome }}_known_did,
+        count(case when user_outcomes.{{ outcome }} then 1 end) as {{ outcome }}_true_did{{ ',' if not loop.last }}
+        {%- endfor %}
+    from done
+    inner join candidates
+        on done.candidate_type = candidates.candidate_type and done.candidate = candidates.candidate
+    inner join user_outcomes on done.user_id = user_outcomes.user_id
+    cross join horizon
+    where {{ dbt.dateadd('day', 'candidates.window_days', 'user_outcomes.signed_up_at') }} <= horizon.horizon_at
+    group by candidates.candidate_type, candidates.candidate
+),
+
+aggregated as (
     select
         candidates.candidate_type,
         candidates.candidate,
         candidates.window_days,
-        done.user_id is not null as did,
-        users.is_retained_day_30,
-        users.is_retained_day_90,
-        case users.trial_outcome when 'converted' then true when 'not_converted' then false end as is_trial_converted,
-        users.is_renewed
-    from users
-    cross join candidates
-    cross join horizon
-    left join done
-        on users.user_id = done.user_id
-        and candidates.candidate_type = done.candidate_type
-        and candidates.candidate = done.candidate
-    where {{ dbt.dateadd('day', 'candidates.window_days', 'users.signed_up_at') }} <= horizon.horizon_at
-),
-
-{%- set outcomes = ['is_retained_day_30', 'is_retained_day_90', 'is_trial_converted', 'is_renewed'] %}
-
-aggregated as (
-    select
-        candidate_type,
-        candidate,
-        window_days,
-        count(*) as users,
-        count(case when did then 1 end) as users_did,
+        eligible.users,
+        coalesce(eligible_did.users_did, 0) as users_did,
         {%- for outcome in outcomes %}
-        count(case when did and {{ outcome }} is not null then 1 end) as {{ outcome }}_known_did,
-        count(case when did and {{ outcome }} then 1 end) as {{ outcome }}_true_did,
-        count(case when not did and {{ outcome }} is not null then 1 end) as {{ outcome }}_known_did_not,
-        count(case when not did and {{ outcome }} then 1 end) as {{ outcome }}_true_did_not{{ ',' if not loop.last }}
+        coalesce(eligible_did.{{ outcome }}_known_did, 0) as {{ outcome }}_known_did,
+        coalesce(eligible_did.{{ outcome }}_true_did, 0) as {{ outcome }}_true_did,
+        eligible.{{ outcome }}_known - coalesce(eligible_did.{{ outcome }}_known_did, 0) as {{ outcome }}_known_did_not,
+        eligible.{{ outcome }}_true - coalesce(eligible_did.{{ outcome }}_true_did, 0) as {{ outcome }}_true_did_not{{ ',' if not loop.last }}
         {%- endfor %}
-    from user_candidates
-    group by candidate_type, candidate, window_days
+    from candidates
+    inner join eligible on candidates.window_days = eligible.window_days
+    left join eligible_did
+        on candidates.candidate_type = eligible_did.candidate_type and candidates.candidate = eligible_did.candidate
 ),
 
 {%- set outcome_names = {

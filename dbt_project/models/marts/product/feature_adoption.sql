@@ -1,9 +1,8 @@
 -- grain: one row per feature (taxonomy events with is_feature) per calendar month with any
 -- active user. Adoption = users who used the feature that month / users active that month;
 -- new adopters used it for the first time that month; cumulative adopters have used it by then.
-with tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
-    where user_id is not null
+with events_by_month as (
+    select * from {{ ref('int_user_events_by_month') }}
 ),
 
 taxonomy as (
@@ -11,27 +10,20 @@ taxonomy as (
     where is_feature
 ),
 
-active_days as (
-    select * from {{ ref('int_user_active_days') }}
-),
-
 monthly_active as (
-    select
-        cast({{ dbt.date_trunc('month', 'activity_date') }} as date) as month,
-        count(distinct user_id) as active_users
-    from active_days
-    group by cast({{ dbt.date_trunc('month', 'activity_date') }} as date)
+    select month, count(distinct user_id) as active_users
+    from events_by_month
+    group by month
 ),
 
 feature_use as (
     select
-        tracks.event_name as feature,
-        tracks.user_id,
-        cast({{ dbt.date_trunc('month', 'tracks.occurred_date') }} as date) as month,
-        count(*) as events
-    from tracks
-    inner join taxonomy on tracks.event_name = taxonomy.event_name
-    group by tracks.event_name, tracks.user_id, cast({{ dbt.date_trunc('month', 'tracks.occurred_date') }} as date)
+        events_by_month.event_name as feature,
+        events_by_month.user_id,
+        events_by_month.month,
+        events_by_month.events
+    from events_by_month
+    inner join taxonomy on events_by_month.event_name = taxonomy.event_name
 ),
 
 first_use as (
