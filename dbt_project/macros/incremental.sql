@@ -127,9 +127,17 @@
 {%- endmacro %}
 
 {#- Whether a run takes in only the pending loads: not on `whole_history`, nor when the warehouse has
-    no raw.accepted_loads (dbt run alone, the Spark check; at parse time). -#}
+    no raw.accepted_loads (dbt run alone, the Spark check; at parse time), nor when no load was ever
+    accepted (the orchestrator's full refresh starts from an empty warehouse): every load is pending
+    then, and the whole-history form of a query is the cheaper one. At 100M events the staging
+    guard's scoped form, on every load, took 76 s alone and ran out of DuckDB's 2.5GB beside the
+    identity map in a full refresh; its whole-history form takes 40 s. -#}
 {% macro scoped_to_pending_loads(whole_history) -%}
-    {{- return(not whole_history and accepted_loads_relation() is not none) -}}
+    {%- set accepted = none if whole_history else accepted_loads_relation() -%}
+    {%- if accepted is none -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {{- return(run_query('select count(*) > 0 from ' ~ accepted).columns[0].values()[0]) -}}
 {%- endmacro %}
 
 {#- raw.accepted_loads, none when the warehouse has none (or at parse time). -#}

@@ -8,8 +8,9 @@
 -- in the run that took it in). Raw and the event staging tables only ever gain rows, so the accepted
 -- history stays proven, and a daily run checks its own day against the whole of staging instead of
 -- joining the whole history again (137 s a day at 100M events). A full build (the orchestrator's
--- full refresh starts from an empty warehouse; `dbt build --full-refresh`) and a warehouse without
--- the gates' table (dbt run alone, the Spark check) check every load (macro pending_loads_only).
+-- full refresh starts from an empty warehouse, where no load was accepted yet; `dbt build
+-- --full-refresh`) and a warehouse without the gates' table (dbt run alone, the Spark check) check
+-- every load (macro scoped_to_pending_loads).
 -- One aggregation over raw's and staging's ids stacked (30 s on the whole history at 100M events,
 -- where joining them took 94 s): per id, the staged copies and whether raw holds it.
 {#- the rows of the loads in scope (every load on a full build) -#}
