@@ -27,3 +27,16 @@
     {%- set held = run_query('select distinct definition_hash from ' ~ this).columns[0].values() %}
     {{- return(held | list == [definition_hash]) }}
 {%- endmacro %}
+
+{#- The pre-hook of a per-user incremental model: in an incremental run, forget what is held for the
+    users it recomputes (users_with_changed_calls; a user can lose rows) and, with `definition_hash`,
+    every row computed under another definition (holds_only_definition then recomputes everyone). -#}
+{% macro forget_users_to_recompute(definition_hash=none, within_days_of_signup=none) -%}
+    {%- if is_incremental() %}
+    delete from {{ this }}
+    where user_id in ({{ users_with_changed_calls(within_days_of_signup=within_days_of_signup) }})
+        {%- if definition_hash is not none %}
+        or definition_hash != '{{ definition_hash }}'
+        {%- endif %}
+    {%- endif %}
+{%- endmacro %}

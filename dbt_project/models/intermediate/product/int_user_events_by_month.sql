@@ -15,10 +15,7 @@
     incremental_strategy='delete+insert',
     unique_key='user_id',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}
-        delete from {{ this }}
-        where definition_hash != '" ~ definition_hash ~ "' or user_id in ({{ users_with_changed_calls() }})
-    {% endif %}"
+    pre_hook="{{ forget_users_to_recompute(definition_hash='" ~ definition_hash ~ "') }}"
 ) }}
 
 with tracks as (

@@ -19,11 +19,8 @@
     incremental_strategy='delete+insert',
     unique_key='user_id',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}
-        delete from {{ this }}
-        where definition_hash != '" ~ definition_hash ~ "'
-            or user_id in ({{ users_with_changed_calls(within_days_of_signup=" ~ longest_window ~ ") }})
-    {% endif %}"
+    pre_hook="{{ forget_users_to_recompute(definition_hash='" ~ definition_hash
+        ~ "', within_days_of_signup=" ~ longest_window ~ ") }}"
 ) }}
 
 with signups as (

@@ -12,9 +12,7 @@
     incremental_strategy='delete+insert',
     unique_key='user_id',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}
-        delete from {{ this }} where user_id in ({{ users_with_changed_calls() }})
-    {% endif %}"
+    pre_hook="{{ forget_users_to_recompute() }}"
 ) }}
 {%- set recomputed_only -%}
     {%- if is_incremental() %}
