@@ -40,3 +40,17 @@
         {%- endif %}
     {%- endif %}
 {%- endmacro %}
+
+{#- Whether a model that reads the model being built (a ref to it) exists in the warehouse: one that
+    does not yet builds whole, without reading it. True at parse time. -#}
+{% macro any_reader_built() -%}
+    {%- if not execute %}
+        {{- return(true) }}
+    {%- endif %}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and model.unique_id in node.depends_on.nodes %}
+        {%- if adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is not none %}
+            {{- return(true) }}
+        {%- endif %}
+    {%- endfor %}
+    {{- return(false) }}
+{%- endmacro %}
