@@ -88,6 +88,7 @@ def _late_users(settings) -> dict:
 # refresh loads every file again, later, so those differ from the daily runs').
 LOAD_TIME_COLUMNS = {
     "staging.stg_stripe__invoices": ["loaded_at"],
+    "staging.stg_stripe__customers": ["loaded_at"],
     "intermediate.int_subscription_states_from_snapshots": ["loaded_at"],
     "intermediate.int_anonymous_ids_mapped_to_users": ["tie_loaded_at"],
     "intermediate.int_tracks_stitched_to_users": ["loaded_at", "stitched_through"],
@@ -96,6 +97,8 @@ LOAD_TIME_COLUMNS = {
     "intermediate.int_users_stitched_to_accounts": [],
     "intermediate.int_user_milestones_reached": [],
     "intermediate.int_user_events_by_month": [],
+    "intermediate.int_user_activity_since_signup": [],
+    "intermediate.int_user_active_periods": [],
 }
 
 
