@@ -195,15 +195,17 @@ def test_changing_the_activation_definition_changes_the_marts(published, tmp_pat
 
 
 def test_a_new_signup_event_recomputes_what_each_user_did_after_signup(published, tmp_path):
-    """int_user_events_by_month is incremental by user and keeps, per month, each user's first call
-    after their signup. Redefining the signup (the signup_event var) with no new data must recompute
-    every user, not keep what was counted from the old signups."""
+    """int_user_events_by_month, int_user_activity_since_signup and int_user_active_periods are
+    incremental by user and keep what each user did relative to their signup (first call after it per
+    month; activity by day, and active periods, since it). Redefining the signup (the signup_event
+    var) with no new data must recompute every user, not keep what was counted from the old signups."""
     settings, *_ = published
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(settings.warehouse_path, warehouse)
     env = {**os.environ, "SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}
     # every load is accepted: int_users_with_changed_calls lists no one, as on a day with no new data
     models = ["int_users_with_changed_calls", "int_user_signups", "int_user_events_by_month"]
+    models += ["int_user_active_days", "int_user_activity_since_signup", "int_user_active_periods"]
     command = [DBT_EXECUTABLE, "run", "--quiet", "--select", *models]
     command += ["--vars", json.dumps({"signup_event": "Project Created"})]
     command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target")]
@@ -224,6 +226,35 @@ def test_a_new_signup_event_recomputes_what_each_user_did_after_signup(published
             from intermediate.int_user_events_by_month"""
         missing = con.execute(f"select count(*) from ({recounted} except all {held})").fetchone()[0]
         extra = con.execute(f"select count(*) from ({held} except all {recounted})").fetchone()[0]
+        recounted_activity = """
+            select user_id,
+                max(case when day_number between 30 and 36 then 1 else 0 end),
+                max(case when day_number between 60 and 66 then 1 else 0 end),
+                max(case when day_number between 90 and 96 then 1 else 0 end),
+                count(case when day_number between 0 and 29 then 1 end),
+                max(occurred_date)
+            from (
+                select distinct
+                    tracks.user_id, tracks.occurred_date, tracks.occurred_date - signups.signup_date as day_number
+                from intermediate.int_tracks_stitched_to_users as tracks
+                inner join intermediate.int_user_signups as signups on tracks.user_id = signups.user_id
+            ) as days
+            group by user_id"""
+        held_activity = """
+            select user_id, active_week_of_day_30, active_week_of_day_60, active_week_of_day_90,
+                active_days_first_30, last_active_date
+            from intermediate.int_user_activity_since_signup"""
+        recounted_periods = """
+            select distinct tracks.user_id, periods.unit, (tracks.occurred_date - signups.signup_date) // periods.days
+            from intermediate.int_tracks_stitched_to_users as tracks
+            inner join intermediate.int_user_signups as signups on tracks.user_id = signups.user_id
+            inner join (values ('day', 1, 90), ('week', 7, 104), ('month', 30, 36)) as periods (unit, days, last)
+                on tracks.occurred_date - signups.signup_date between 0 and (periods.last + 1) * periods.days - 1"""
+        held_periods = "select user_id, period_unit, period_number from intermediate.int_user_active_periods"
+        activity_differs, periods_differ = (
+            con.execute(f"select count(*) from (({a} except all {b}) union all ({b} except all {a}))").fetchone()[0]
+            for a, b in [(recounted_activity, held_activity), (recounted_periods, held_periods)]
+        )
         con.execute(f"attach '{settings.warehouse_path}' as original (read_only)")
         moved = con.execute("""
             select count(*) from intermediate.int_user_signups as signups
@@ -231,4 +262,4 @@ def test_a_new_signup_event_recomputes_what_each_user_did_after_signup(published
             where signups.signed_up_at != before.signed_up_at""").fetchone()[0]
         listed = con.execute("select count(*) from intermediate.int_users_with_changed_calls").fetchone()[0]
     assert moved > 100 and listed == 0  # most users sign up anew, at their first project
-    assert (missing, extra) == (0, 0)
+    assert (missing, extra, activity_differs, periods_differ) == (0, 0, 0, 0)

@@ -19,8 +19,8 @@ exposures as (
     where experiment_id = {{ sql_string(var('onboarding_experiment_id')) }} and not has_conflicting_exposures
 ),
 
-active_days as (
-    select * from {{ ref('int_user_active_days') }}
+activity as (
+    select * from {{ ref('int_user_activity_since_signup') }}
 ),
 
 horizon as (
@@ -59,18 +59,6 @@ onboarding as (
         max(case when step_number = {{ onboarding_funnel()['steps'] | length }} then reached_at end)
             as onboarding_completed_at
     from onboarding_steps
-    group by user_id
-),
-
-retention as (
-    select
-        user_id,
-        {%- for n in [30, 60, 90] %}
-        max(case when days_since_signup between {{ n }} and {{ n + 6 }} then 1 else 0 end) as active_week_of_day_{{ n }},
-        {%- endfor %}
-        count(case when days_since_signup between 0 and 29 then 1 end) as active_days_first_30,
-        max(activity_date) as last_active_date
-    from active_days
     group by user_id
 ),
 
@@ -145,11 +133,11 @@ joined as (
         milestone_times.activated_at,
         {{ dbt.dateadd('day', milestones_config['activated']['window_days'], 'signups.signed_up_at') }}
             as activation_window_ends_at,
-        retention.active_week_of_day_30,
-        retention.active_week_of_day_60,
-        retention.active_week_of_day_90,
-        coalesce(retention.active_days_first_30, 0) as active_days_first_30,
-        retention.last_active_date,
+        activity.active_week_of_day_30,
+        activity.active_week_of_day_60,
+        activity.active_week_of_day_90,
+        coalesce(activity.active_days_first_30, 0) as active_days_first_30,
+        activity.last_active_date,
         first_subscription.first_plan,
         first_subscription.has_trial,
         first_subscription.trial_end_at,
@@ -164,7 +152,7 @@ joined as (
     left join exposures on signups.user_id = exposures.user_id
     left join onboarding on signups.user_id = onboarding.user_id
     left join milestone_times on signups.user_id = milestone_times.user_id
-    left join retention on signups.user_id = retention.user_id
+    left join activity on signups.user_id = activity.user_id
     left join first_subscription
         on signups.customer_id = first_subscription.customer_id and first_subscription.subscription_rank = 1
     left join billing on signups.customer_id = billing.customer_id

@@ -5,14 +5,15 @@
 --   retention_rate: active during period n, among users whose period n has fully passed;
 --   unbounded_retention_rate: active in period n or any later one ("on or after"), among users
 --   whose period n has started.
--- Day periods go to day 90, weeks to week 104, months to month 36; rows no user can observe yet
--- are left out.
+-- Day periods go to day 90, weeks to week 104, months to month 36 (macro retention_periods); rows
+-- no user can observe yet are left out. Each user's active periods: int_user_active_periods.
 with users as (
     select * from {{ ref('fct_user_activation') }}
 ),
 
-active_days as (
-    select * from {{ ref('int_user_active_days') }}
+-- a user's active periods, once each
+user_periods as (
+    select * from {{ ref('int_user_active_periods') }}
 ),
 
 horizon as (
@@ -23,7 +24,7 @@ numbers as (
     {{ dbt.generate_series(105) }}
 ),
 
-{%- set units = {'day': [1, 90], 'week': [7, 104], 'month': [30, 36]} %}
+{%- set units = retention_periods() %}
 
 periods as (
     {%- for unit, spec in units.items() %}
@@ -81,30 +82,6 @@ observable as (
     cross join periods
     cross join horizon
     group by cohort_signup_days.cohort_grain, cohort_signup_days.cohort_start, periods.period_unit, periods.period_number
-),
-
-active_periods as (
-    -- each active day falls in exactly one period per unit: computed, not joined by range
-    {%- for unit, spec in units.items() %}
-    select
-        user_id,
-        '{{ unit }}' as period_unit,
-        {{ spec[0] }} as period_days,
-        cast({{ integer_divide('days_since_signup', spec[0]) }} as bigint) as period_number
-    from active_days
-    where days_since_signup between 0 and {{ (spec[1] + 1) * spec[0] - 1 }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
--- a user's active periods, once each (a week or a month holds many active days)
-user_periods as (
-    select distinct
-        user_id,
-        period_unit,
-        period_number,
-        (period_number + 1) * period_days - 1 as last_day
-    from active_periods
 ),
 
 -- counted per signup day first (a cohort is a set of signup days), then rolled up per cohort grain,
