@@ -145,11 +145,13 @@ PENDING_LOADS_MACROS = {
 
 def pending_load_readers() -> list[str]:
     """The dbt models (as asset keys) and tests (as checks, 'asset:check') that take in only the loads
-    not yet accepted: every node that calls one of PENDING_LOADS_MACROS."""
+    not yet accepted: every node that calls one of PENDING_LOADS_MACROS, and every incremental model
+    (an incremental run starts its window at the oldest pending load: incremental_cutoff)."""
     checks = {key.name: key for key in warehouse_dbt_assets.check_keys}
     readers = []
     for node in _manifest_nodes():
-        if not PENDING_LOADS_MACROS.intersection(node["depends_on"].get("macros", [])):
+        incremental = node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+        if not incremental and not PENDING_LOADS_MACROS.intersection(node["depends_on"].get("macros", [])):
             continue
         if node["resource_type"] == "model":
             readers.append(get_asset_key_for_model([warehouse_dbt_assets], node["name"]).to_user_string())

@@ -13,9 +13,10 @@ from orchestration.resources import WarehouseResource, retry_when_locked
 
 MARTS = mart_model_names()
 
-# What reads only the loads not yet accepted: the raw gates, and the dbt models and tests that call one
-# of the pending-load macros (orchestration.dbt.PENDING_LOADS_MACROS: the staging guard, the orphans,
-# the list of users whose calls changed and the per-user models that recompute them). A publish
+# What reads only the loads not yet accepted: the raw gates, every incremental dbt model (its window
+# starts at the oldest pending load), and the dbt models and tests that call one of the pending-load
+# macros (orchestration.dbt.PENDING_LOADS_MACROS: the staging guard, the orphans, the list of users
+# whose calls changed and the per-user models that recompute them). A publish
 # accepts the pending loads only when its run evaluated every such check and built every such model,
 # so a run that skipped one (the publish asset materialized on its own, a subset of the models) leaves
 # its loads to the next run.

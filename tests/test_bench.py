@@ -36,9 +36,8 @@ def test_every_phase_runs_and_the_floor_and_peer_compute_the_same_numbers(tmp_pa
     assert "| tiny | pipeline |" in table and "floor_marts_equal_pipeline: True" in table
     json.dumps(size)  # the results file is plain JSON
 
-    # The measured daily run is in steady state: its 24-hour lookback reached the first daily run's
-    # loads, not the backfill's (the aging moved those two days back), so it re-stitched a few days of
-    # calls, where the first daily run re-stitched them all.
+    # The measured daily run is in steady state: the backfill's loads were moved two days back (aged),
+    # so the newest 24 hours of loads are the daily runs' few days of calls, not the whole history.
     with duckdb.connect(str(tmp_path / "tiny" / "pipeline" / "warehouse.duckdb"), read_only=True) as con:
         in_lookback, held = con.execute("""
             with calls as (select loaded_at from intermediate.int_tracks_stitched_to_users)

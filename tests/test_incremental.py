@@ -158,7 +158,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
             returning message_id""").fetchone()[0]
 
     # The second run loads with a clock two hours behind the first run's: its rows are older, by load
-    # time, than what is already staged, and only the lookback window picks them up.
+    # time, than what is already staged; they are pending all the same, and the run takes them in.
     run_loading_at(-timedelta(days=6, hours=2), "2024-01-31")
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         stepped_back = con.execute("""
@@ -167,8 +167,8 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
             """).fetchone()[0]
     assert stepped_back > 0  # the second run's rows really do sort before the first run's
 
-    # Every two days a run: from the fourth on, the lookback no longer reaches the first loads, so the
-    # product models keep those rows and rewrite only what the new loads touched.
+    # Every two days a run: the product models keep the rows of the accepted loads and rewrite only
+    # what the new loads touched.
     run_loading_at(-timedelta(days=4), "2024-02-04")
     run_loading_at(-timedelta(days=2), "2024-12-31")
     assert _late_users(settings) == {"unstitched": True, "signup_date": "2024-01-14"}
@@ -197,10 +197,9 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     assert staged == distinct_raw
     incremental_state = _product_state(settings)
 
-    # A rerun with nothing new changes nothing, and rewrites only what its lookback reaches: a mark
-    # on the rows with the oldest watermark of the stitched calls and of the active days (a column no
-    # mart reads) survives it, where a rebuild would lose it. (Every day's DAU/WAU/MAU row is
-    # recounted here: the last run's late calls touched its 30-day window.)
+    # A rerun with nothing new changes nothing, and rewrites nothing of the stitched calls and the
+    # active days: a mark on the rows with their oldest watermark (a column no mart reads) survives
+    # it, where a rebuild would lose it.
     marked_models = ("int_tracks_stitched_to_users", "int_user_active_days")
 
     def marked_rows(con, model):

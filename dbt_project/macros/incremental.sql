@@ -5,10 +5,20 @@
     {{- 'table' if target.type == 'spark' else 'incremental' -}}
 {%- endmacro %}
 
-{#- The oldest time an incremental run takes in: the newest `column` value the model already holds,
-    less a lookback (var incremental_lookback_hours), so a clock that stepped back by less than the
-    lookback cannot make a run skip a row. Only meaningful inside is_incremental(). -#}
+{#- The oldest time an incremental run takes in. In a run scoped to the pending loads (the
+    orchestrator's): the load time of the oldest of them (first_pending_load_time; NULL, so nothing,
+    when none is pending). Every row a pending load wrote or changed carries a load time at or after
+    it, and every older load was taken in whole by a run that published (the orchestrator accepts a
+    load only then, and counts every incremental model among the readers of pending loads:
+    orchestration/dbt.py). So a run after a one-shot backfill reads its own day, not the backfill
+    again. Otherwise (dbt alone on a warehouse without raw.accepted_loads; unit tests, whose `this`
+    is a fixture): the newest `column` value the model already holds, less a lookback (var
+    incremental_lookback_hours), so a clock that stepped back by less than the lookback cannot make a
+    run skip a row. Only meaningful inside is_incremental(). -#}
 {% macro incremental_cutoff(column) -%}
+    {%- if model.resource_type == 'model' and scoped_to_pending_loads(whole_history=false) -%}
+    {{ first_pending_load_time(whole_history=false) }}
+    {%- else -%}
     {%- set lookback_hours = positive_int(var('incremental_lookback_hours'), 'incremental_lookback_hours') | int -%}
     {%- set cutoff -%}
     (
@@ -20,6 +30,7 @@
     )
     {%- endset -%}
     {{ timestamp_as_of_compile(cutoff) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A one-value timestamp `query` as a literal, run when the model is compiled (just before it runs,
@@ -58,12 +69,12 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- The earliest load time an incremental run must take in from `relation`: the oldest load in the
-    lookback window (incremental_cutoff) that `relation` holds and the model does not, NULL when there
-    is none. A load time stands for the rows one extract committed together (one group of files), so
-    a load the model holds was taken in whole. Without it the window would start at the lookback:
-    after a one-shot backfill, the next run would read the whole backfill again (every row loaded
-    within a day of the newest) only to find every id staged. -#}
+{#- The earliest load time an incremental run must take in from `relation`: the oldest load in its
+    window (incremental_cutoff: the pending loads, or the lookback) that `relation` holds and the model
+    does not, NULL when there is none. A load time stands for the rows one extract committed together
+    (one group of files), so a load the model holds was taken in whole. Without it a run after a failed
+    one would stage the failed run's loads again, and a dbt run alone would read every row within the
+    lookback (after a one-shot backfill, the whole backfill) only to find every id staged. -#}
 {% macro first_unstaged_load(relation) -%}
     {%- set first_load -%}
     (
@@ -82,9 +93,8 @@
 
 {#- The rows of `relation` an incremental model has yet to take in. A full build takes every row. An
     incremental run takes the rows of the loads it does not hold yet, from the oldest such load in
-    its lookback window on (first_unstaged_load). The window runs on our own load time (`loaded_at`),
-    not the event's time, so a late event is new whatever its timestamp says, and a load whose clock
-    stepped back by less than the lookback is still taken. Rows whose id the model already holds stay
+    its window on (first_unstaged_load). The window runs on our own load time (`loaded_at`), not the
+    event's time, so a late event is new whatever its timestamp says. Rows whose id the model already holds stay
     out: for raw deliveries, the first delivery won before and a redelivery changes nothing.
     `id_column` names the id in `relation`, `staged_id_column` the same id in the model. -#}
 {% macro unstaged_rows(relation, id_column='event_id', staged_id_column=none) -%}

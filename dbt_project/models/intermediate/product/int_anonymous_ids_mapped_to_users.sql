@@ -57,8 +57,8 @@ new_pairings as (
         loaded_at as tie_loaded_at
     from pairings
     {%- if is_incremental() %}
-    -- the newest first tie held, less the lookback, bounds what earlier runs took in: a pairing
-    -- loaded later is new (one taken in before is ranked again, and changes nothing)
+    -- the pairings of the loads this run takes in (incremental_cutoff); one taken in before is
+    -- ranked again, and changes nothing
     where loaded_at >= {{ incremental_cutoff('tie_loaded_at') }}
     {%- endif %}
 ),

@@ -4,7 +4,7 @@
 -- Ties within the same second are ordered created < updated < deleted, then by status progression,
 -- then by event id, so the result never depends on delivery order.
 -- Incremental (delete+insert by snapshot): a run recomputes every snapshot of the subscriptions that
--- snapshots loaded since the last run (less the lookback) belong to, since a late snapshot can fall
+-- the snapshots of the loads it takes in (incremental_cutoff) belong to, since a late snapshot can fall
 -- anywhere in its subscription's sequence. Snapshots only ever get added, so the recomputed rows
 -- replace every row held for those subscriptions; the other subscriptions keep theirs.
 {{ config(
