@@ -25,23 +25,25 @@ with active_days as (
     {%- endif %}
 ),
 
+-- each active day falls in exactly one period per unit: computed, not joined by range. A day is its
+-- own day period; a week or a month with many active days is one row (deduplicated on the user and
+-- the number only: at 100M events a distinct over every column ran out of DuckDB's 2.5GB)
 active_periods as (
-    -- each active day falls in exactly one period per unit: computed, not joined by range
     {%- for unit, spec in retention_periods().items() %}
-    select
-        user_id,
-        '{{ unit }}' as period_unit,
-        {{ spec[0] }} as period_days,
-        cast({{ integer_divide('days_since_signup', spec[0]) }} as bigint) as period_number
-    from active_days
-    where days_since_signup between 0 and {{ (spec[1] + 1) * spec[0] - 1 }}
+    select user_id, '{{ unit }}' as period_unit, period_number, {{ spec[0] }} as period_days
+    from (
+        select{{ ' distinct' if spec[0] > 1 }}
+            user_id,
+            cast({{ integer_divide('days_since_signup', spec[0]) }} as bigint) as period_number
+        from active_days
+        where days_since_signup between 0 and {{ (spec[1] + 1) * spec[0] - 1 }}
+    ) as {{ unit }}_periods
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
--- a user's active periods, once each (a week or a month holds many active days)
 final as (
-    select distinct
+    select
         user_id,
         period_unit,
         period_number,
