@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import subprocess
+from decimal import Decimal
 
 import dagster as dg
 import duckdb
@@ -139,6 +140,21 @@ def test_funnel_retention_and_engagement_agree_with_the_user_table(published):
     assert counts[-1] == completed
     assert day0 == (users, users)  # everyone is active on their signup day
     assert 0 < last_day[0] <= last_day[1] <= last_day[2]
+
+
+def test_hours_to_value_rounds_whole_seconds_half_up_to_hundredths(published):
+    """hours_to_value is the seconds from signup to activation in hundredths of an hour, half up,
+    exactly: 3,762 s is 1.045 h, so 1.05 (rounding the double quotient gave 1.04 or 1.05 for it
+    depending on the query plan)."""
+    settings, *_ = published
+    with _serving(settings) as con:
+        rows = con.execute("""
+            select date_diff('second', signed_up_at, activated_at), hours_to_value
+            from marts.fct_user_activation where activated_at is not null""").fetchall()
+    assert len(rows) > 100
+    halves = [seconds for seconds, _ in rows if seconds * 100 % 3600 == 1800]
+    wrong = [(s, h) for s, h in rows if h != Decimal((s * 100 + 1800) // 3600) / 100]
+    assert halves and wrong == []  # some users sit exactly on a half hundredth
 
 
 def test_reengagement_queue_is_exported_as_csv(published):
