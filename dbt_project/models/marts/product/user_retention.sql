@@ -20,11 +20,12 @@ horizon as (
     select * from {{ ref('int_product_horizon') }}
 ),
 
-numbers as (
-    {{ dbt.generate_series(105) }}
-),
-
 {%- set units = retention_periods() %}
+
+-- period numbers 0 up to the last one any unit reports
+numbers as (
+    {{ dbt.generate_series(units.values() | map(attribute=1) | max + 1) }}
+),
 
 periods as (
     {%- for unit, spec in units.items() %}
