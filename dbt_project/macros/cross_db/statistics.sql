@@ -14,10 +14,31 @@
     quantile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
-{#- numerator / denominator rounded to `scale` decimals, NULL (never infinite) when the denominator is 0. -#}
+{#- numerator / denominator rounded to `scale` decimals, NULL (never infinite) when the denominator is 0.
+    Both operands must be whole hundredths (counts, money in major units): see divide_half_up. -#}
 {% macro safe_ratio(numerator, denominator, scale=6) -%}
-    case when ({{ denominator }}) = 0 then null
-        else cast(round(cast({{ numerator }} as double) / cast({{ denominator }} as double), {{ scale }})
+    {{ divide_half_up(numerator, denominator, scale) }}
+{%- endmacro %}
+
+{#- numerator / denominator rounded half away from zero to `scale` decimals, as decimal(18, scale); NULL
+    when the denominator is 0. Computed in integers, so every engine gives the same digits: a double
+    quotient that is a half in decimal (442,242 s / 3600 = 122.845 h) is a hair below it in binary, and
+    DuckDB 2.0.1 rounds that down where Spark rounds it up. Both operands must be whole multiples of
+    10^-input_decimals (counts and money with cents: 2; a median of whole seconds: 1). -#}
+{% macro divide_half_up(numerator, denominator, scale=6, input_decimals=2) -%}
+    {#- the operands in units of 10^-input_decimals, as exact integers (decimal(28, x) keeps every digit
+        of the product on Spark, which would otherwise drop scale beyond 38 digits) -#}
+    {%- set as_units = 'cast(cast(cast((%s) as decimal(28, ' ~ input_decimals ~ ')) * ' ~ 10 ** input_decimals
+        ~ ' as decimal(38, 0)) as ' ~ wide_integer() ~ ')' -%}
+    {%- set n = as_units | format(numerator) -%}
+    {%- set d = as_units | format(denominator) -%}
+    case when {{ d }} = 0 then null
+        else cast(
+            cast(
+                case when ({{ n }} < 0) = ({{ d }} < 0) then 1 else -1 end
+                * {{ integer_divide('2 * abs(' ~ n ~ ') * ' ~ 10 ** scale ~ ' + abs(' ~ d ~ ')', '2 * abs(' ~ d ~ ')') }}
+                as decimal(38, 0))
+            * {{ '1' if scale == 0 else 'cast(0.' ~ '0' * (scale - 1) ~ '1 as decimal(' ~ (scale + 1) ~ ', ' ~ scale ~ '))' }}
             as decimal(18, {{ scale }}))
     end
 {%- endmacro %}

@@ -30,3 +30,14 @@
 {% macro duckdb__integer_divide(numerator, denominator) -%}
     (({{ numerator }}) // ({{ denominator }}))
 {%- endmacro %}
+
+{#- An exact integer type wider than bigint, for products of counts and amounts before a division. -#}
+{% macro wide_integer() -%}
+    {{ return(adapter.dispatch('wide_integer', 'subscription_warehouse')()) }}
+{%- endmacro %}
+{% macro default__wide_integer() -%}
+    decimal(38, 0)
+{%- endmacro %}
+{% macro duckdb__wide_integer() -%}
+    hugeint
+{%- endmacro %}

@@ -40,7 +40,8 @@ final as (
         usd_rates.currency_code,
         usd_rates.month,
         '{{ reporting_currency() }}' as reporting_currency_code,
-        cast(round(usd_rates.usd_per_unit / reporting.usd_per_unit, 8) as decimal(18, 8)) as rate_to_reporting
+        cast({{ divide_half_up('usd_rates.usd_per_unit', 'reporting.usd_per_unit', scale=8, input_decimals=8) }}
+            as decimal(18, 8)) as rate_to_reporting
     from usd_rates
     inner join usd_rates as reporting
         on reporting.currency_code = '{{ reporting_currency() }}'

@@ -62,7 +62,8 @@ final as (
         {{ safe_ratio('users_activated', 'users_window_complete') }} as activation_rate,
         {{ safe_ratio('users_activated_early', 'users_window_complete') }} as early_activation_rate,
         {{ safe_ratio('users_onboarding_completed', 'users_window_complete') }} as onboarding_completion_rate,
-        cast(round(median_hundredths_to_value, 0) / 100 as decimal(12, 2)) as median_hours_to_value
+        cast({{ divide_half_up('median_hundredths_to_value', 100, scale=2, input_decimals=1) }} as decimal(12, 2))
+            as median_hours_to_value
     from aggregated
 )
 

@@ -181,10 +181,8 @@ final as (
         habit_at,
         activated_at,
         activated_at is not null as is_activated,
-        -- in whole hundredths of an hour, half up, in integers: rounding the double quotient gave 1.04
-        -- or 1.05 for the same 3,762 seconds depending on the query plan
-        cast(cast({{ integer_divide(dbt.datediff('signed_up_at', 'activated_at', 'second') ~ ' * 100 + 1800', 3600) }}
-            as decimal(12, 0)) * 0.01 as decimal(12, 2)) as hours_to_value,
+        cast({{ divide_half_up(dbt.datediff('signed_up_at', 'activated_at', 'second'), 3600,
+            scale=2, input_decimals=0) }} as decimal(12, 2)) as hours_to_value,
         coalesce(
             activated_at < {{ dbt.dateadd('hour', positive_int(var('early_activation_hours'), 'early_activation_hours'), 'signed_up_at') }}, false
         ) as is_activated_early,

@@ -71,18 +71,21 @@ final as (
         users_exposed,
         users,
         users_activated,
-        cast(round(rate, 6) as decimal(18, 6)) as activation_rate,
+        {{ safe_ratio('users_activated', 'users') }} as activation_rate,
         cast(round(rate_low, 6) as decimal(18, 6)) as activation_rate_ci_low,
         cast(round(rate_high, 6) as decimal(18, 6)) as activation_rate_ci_high,
-        cast(round(case when not is_control then rate - control_rate end, 6) as decimal(18, 6)) as absolute_lift,
+        case when not is_control then {{ safe_ratio(
+            'users_activated * control_users - control_users_activated * users', 'users * control_users'
+        ) }} end as absolute_lift,
         cast(round(case when not is_control then
             rate - control_rate - sqrt(power(rate - rate_low, 2) + power(control_rate_high - control_rate, 2))
         end, 6) as decimal(18, 6)) as absolute_lift_ci_low,
         cast(round(case when not is_control then
             rate - control_rate + sqrt(power(rate_high - rate, 2) + power(control_rate - control_rate_low, 2))
         end, 6) as decimal(18, 6)) as absolute_lift_ci_high,
-        cast(round(case when not is_control and control_rate > 0 then rate / control_rate - 1 end, 6)
-            as decimal(18, 6)) as relative_lift,
+        case when not is_control then {{ safe_ratio(
+            'users_activated * control_users - control_users_activated * users', 'users * control_users_activated'
+        ) }} end as relative_lift,
         cast(round(z_statistic, 6) as decimal(18, 6)) as z_statistic,
         cast(round({{ two_sided_p_value('z_statistic') }}, 6) as decimal(18, 6)) as p_value
     from tested

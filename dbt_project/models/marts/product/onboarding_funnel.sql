@@ -18,8 +18,8 @@ step_names as (
 complete_funnels as (
     select
         steps_reached.*,
-        {{ dbt.datediff('previous_step_reached_at', 'reached_at', 'second') }} / 3600.0 as hours_from_previous,
-        {{ dbt.datediff('funnel_started_at', 'reached_at', 'second') }} / 3600.0 as hours_from_start
+        {{ dbt.datediff('previous_step_reached_at', 'reached_at', 'second') }} as seconds_from_previous,
+        {{ dbt.datediff('funnel_started_at', 'reached_at', 'second') }} as seconds_from_start
     from steps_reached
     cross join horizon
     where {{ dbt.dateadd('day', funnel['window_days'], 'steps_reached.funnel_started_at') }}
@@ -30,9 +30,9 @@ per_step as (
     select
         step_number,
         count(*) as users,
-        {{ median('hours_from_previous') }} as median_hours_from_previous,
-        {{ percentile_cont('hours_from_previous', 0.9) }} as p90_hours_from_previous,
-        {{ median('hours_from_start') }} as median_hours_from_start
+        {{ median('seconds_from_previous') }} as median_seconds_from_previous,
+        {{ percentile_cont('seconds_from_previous', 0.9) }} as p90_seconds_from_previous,
+        {{ median('seconds_from_start') }} as median_seconds_from_start
     from complete_funnels
     group by step_number
 ),
@@ -42,9 +42,9 @@ counted as (
         step_names.step_number,
         step_names.step_name,
         coalesce(per_step.users, 0) as users,
-        per_step.median_hours_from_previous,
-        per_step.p90_hours_from_previous,
-        per_step.median_hours_from_start
+        per_step.median_seconds_from_previous,
+        per_step.p90_seconds_from_previous,
+        per_step.median_seconds_from_start
     from step_names
     left join per_step on step_names.step_number = per_step.step_number
 ),
@@ -64,9 +64,13 @@ final as (
             'coalesce(lag(users) over (order by step_number), users) - users',
             'coalesce(lag(users) over (order by step_number), users)'
         ) }} as drop_off_rate,
-        cast(round(median_hours_from_previous, 2) as decimal(12, 2)) as median_hours_from_previous,
-        cast(round(p90_hours_from_previous, 2) as decimal(12, 2)) as p90_hours_from_previous,
-        cast(round(median_hours_from_start, 2) as decimal(12, 2)) as median_hours_from_start
+        -- medians and the interpolated p90 of whole seconds are whole tenths of a second
+        cast({{ divide_half_up('median_seconds_from_previous', 3600, scale=2, input_decimals=1) }}
+            as decimal(12, 2)) as median_hours_from_previous,
+        cast({{ divide_half_up('p90_seconds_from_previous', 3600, scale=2, input_decimals=1) }}
+            as decimal(12, 2)) as p90_hours_from_previous,
+        cast({{ divide_half_up('median_seconds_from_start', 3600, scale=2, input_decimals=1) }}
+            as decimal(12, 2)) as median_hours_from_start
     from counted
 )
 

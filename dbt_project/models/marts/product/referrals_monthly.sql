@@ -33,7 +33,7 @@ sent as (
         cast({{ dbt.date_trunc('month', 'invites.occurred_at') }} as date) as month,
         invites.user_id,
         accepted.accepted_at,
-        {{ dbt.datediff('invites.occurred_at', 'accepted.accepted_at', 'second') }} / 3600.0 as hours_to_accept
+        {{ dbt.datediff('invites.occurred_at', 'accepted.accepted_at', 'second') }} as seconds_to_accept
     from invites
     left join accepted on invites.invite_id = accepted.invite_id
     where invites.invite_rank = 1 or invites.invite_id is null
@@ -46,7 +46,8 @@ final as (
         count(distinct user_id) as users_inviting,
         count(accepted_at) as invites_accepted,
         {{ safe_ratio('count(accepted_at)', 'count(*)') }} as referral_rate,
-        cast(round({{ median('hours_to_accept') }}, 2) as decimal(12, 2)) as median_hours_to_accept
+        cast({{ divide_half_up(median('seconds_to_accept'), 3600, scale=2, input_decimals=1) }} as decimal(12, 2))
+            as median_hours_to_accept
     from sent
     group by month
 )

@@ -26,7 +26,7 @@ measured as (
         ending_mrr,
         customers_end,
         case when customers_end > 0
-            then cast(round(ending_mrr / customers_end, 2) as decimal(18, 2))
+            then {{ divide_half_up('ending_mrr', 'customers_end', scale=2) }}
         end as arpa,
         {{ window_months }} as churn_window_months,
         cast(window_customers_churned as bigint) as window_customers_churned,
@@ -41,10 +41,10 @@ final as (
     select
         *,
         case when trailing_logo_churn_rate > 0
-            then cast(round(1 / trailing_logo_churn_rate, 2) as decimal(18, 2))
+            then {{ divide_half_up('1', 'trailing_logo_churn_rate', scale=2, input_decimals=6) }}
         end as expected_lifetime_months,
         case when trailing_logo_churn_rate > 0
-            then cast(round(arpa / trailing_logo_churn_rate, 2) as decimal(18, 2))
+            then {{ divide_half_up('arpa', 'trailing_logo_churn_rate', scale=2, input_decimals=6) }}
         end as ltv
     from measured
 )

@@ -64,12 +64,8 @@ final as (
         customers_churned,
         customers_reactivated,
         customers_end,
-        case
-            when contraction_mrr + churned_mrr = 0 then null
-            else cast(round(
-                (new_mrr + expansion_mrr + reactivation_mrr) / -(contraction_mrr + churned_mrr), 4
-            ) as decimal(18, 4))
-        end as quick_ratio
+        {{ divide_half_up('new_mrr + expansion_mrr + reactivation_mrr', '-(contraction_mrr + churned_mrr)', scale=4) }}
+            as quick_ratio
     from spined
 )
 

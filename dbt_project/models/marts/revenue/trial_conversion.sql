@@ -61,8 +61,8 @@ aggregated as (
         cast(sum(case when outcome = 'converted' then 1 else 0 end) as bigint) as converted,
         cast(sum(case when outcome = 'not_converted' then 1 else 0 end) as bigint) as not_converted,
         cast(sum(case when outcome = 'in_progress' then 1 else 0 end) as bigint) as in_progress,
-        cast(round({{ median(dbt.datediff('started_at', 'converted_at', 'second') ~ ' / 86400.0') }}, 2)
-            as decimal(10, 2)) as median_days_to_convert
+        cast({{ divide_half_up(median(dbt.datediff('started_at', 'converted_at', 'second')), 86400,
+            scale=2, input_decimals=1) }} as decimal(10, 2)) as median_days_to_convert
     from starts
     group by {{ dbt.date_trunc('month', 'started_at') }}, conversion_path
 ),
