@@ -26,9 +26,10 @@
     DuckDB 2.0.1 rounds that down where Spark rounds it up. Both operands must be whole multiples of
     10^-input_decimals (counts and money with cents: 2; a median of whole seconds: 1). -#}
 {% macro divide_half_up(numerator, denominator, scale=6, input_decimals=2) -%}
-    {#- the operands in units of 10^-input_decimals, as exact integers (decimal(28, x) keeps every digit
-        of the product on Spark, which would otherwise drop scale beyond 38 digits) -#}
-    {%- set as_units = 'cast(cast(cast((%s) as decimal(28, ' ~ input_decimals ~ ')) * ' ~ 10 ** input_decimals
+    {#- The operands in units of 10^-input_decimals, as exact integers. Spark types a product of decimals
+        with precision p1 + p2 + 1 and drops scale (rounding) beyond 38 digits, and an integer literal is a
+        decimal(10, 0): so decimal(27, x) here, and the quotient is a decimal(20, 0) below. -#}
+    {%- set as_units = 'cast(cast(cast((%s) as decimal(27, ' ~ input_decimals ~ ')) * ' ~ 10 ** input_decimals
         ~ ' as decimal(38, 0)) as ' ~ wide_integer() ~ ')' -%}
     {%- set n = as_units | format(numerator) -%}
     {%- set d = as_units | format(denominator) -%}
@@ -37,7 +38,7 @@
             cast(
                 case when ({{ n }} < 0) = ({{ d }} < 0) then 1 else -1 end
                 * {{ integer_divide('2 * abs(' ~ n ~ ') * ' ~ 10 ** scale ~ ' + abs(' ~ d ~ ')', '2 * abs(' ~ d ~ ')') }}
-                as decimal(38, 0))
+                as decimal(20, 0))
             * {{ '1' if scale == 0 else 'cast(0.' ~ '0' * (scale - 1) ~ '1 as decimal(' ~ (scale + 1) ~ ', ' ~ scale ~ '))' }}
             as decimal(18, {{ scale }}))
     end
