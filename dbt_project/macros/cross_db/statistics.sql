@@ -44,6 +44,12 @@
     end
 {%- endmacro %}
 
+{#- A duration in hours, rounded half up to the hundredth: the rule of every hours column of the marts.
+    `seconds`: whole seconds, or (input_decimals=1) a median or percentile of them, whole tenths. -#}
+{% macro seconds_as_hours(seconds, input_decimals=0) -%}
+    cast({{ divide_half_up(seconds, 3600, scale=2, input_decimals=input_decimals) }} as decimal(12, 2))
+{%- endmacro %}
+
 {#- Two-sided p-value of a standard normal statistic `z`: erfc(|z| / sqrt(2)), with Abramowitz and
     Stegun's 7.1.26 approximation (absolute error below 1.5e-7). Plain arithmetic, so every engine
     gives the same value. -#}

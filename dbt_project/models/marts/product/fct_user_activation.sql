@@ -181,8 +181,7 @@ final as (
         habit_at,
         activated_at,
         activated_at is not null as is_activated,
-        cast({{ divide_half_up(dbt.datediff('signed_up_at', 'activated_at', 'second'), 3600,
-            scale=2, input_decimals=0) }} as decimal(12, 2)) as hours_to_value,
+        {{ seconds_as_hours(dbt.datediff('signed_up_at', 'activated_at', 'second')) }} as hours_to_value,
         coalesce(
             activated_at < {{ dbt.dateadd('hour', positive_int(var('early_activation_hours'), 'early_activation_hours'), 'signed_up_at') }}, false
         ) as is_activated_early,

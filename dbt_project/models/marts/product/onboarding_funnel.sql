@@ -65,12 +65,9 @@ final as (
             'coalesce(lag(users) over (order by step_number), users)'
         ) }} as drop_off_rate,
         -- medians and the interpolated p90 of whole seconds are whole tenths of a second
-        cast({{ divide_half_up('median_seconds_from_previous', 3600, scale=2, input_decimals=1) }}
-            as decimal(12, 2)) as median_hours_from_previous,
-        cast({{ divide_half_up('p90_seconds_from_previous', 3600, scale=2, input_decimals=1) }}
-            as decimal(12, 2)) as p90_hours_from_previous,
-        cast({{ divide_half_up('median_seconds_from_start', 3600, scale=2, input_decimals=1) }}
-            as decimal(12, 2)) as median_hours_from_start
+        {{ seconds_as_hours('median_seconds_from_previous', input_decimals=1) }} as median_hours_from_previous,
+        {{ seconds_as_hours('p90_seconds_from_previous', input_decimals=1) }} as p90_hours_from_previous,
+        {{ seconds_as_hours('median_seconds_from_start', input_decimals=1) }} as median_hours_from_start
     from counted
 )
 

@@ -93,8 +93,8 @@ flagged as (
         trials_ending.trial_end_at,
         horizon.horizon_at as as_of_at,
         cast({{ dbt.datediff('users.signup_date', 'horizon.horizon_date', 'day') }} as bigint) as days_since_signup,
-        cast({{ divide_half_up(dbt.datediff('furthest_step.reached_at', 'horizon.horizon_at', 'second'), 3600,
-            scale=2, input_decimals=0) }} as decimal(12, 2)) as hours_at_step,
+        {{ seconds_as_hours(dbt.datediff('furthest_step.reached_at', 'horizon.horizon_at', 'second')) }}
+            as hours_at_step,
         trials_ending.customer_id is not null and accounts_activated.account_id is null
             as is_trial_ending_unactivated,
         furthest_step.step_number < {{ funnel_steps | length }}

@@ -46,8 +46,7 @@ final as (
         count(distinct user_id) as users_inviting,
         count(accepted_at) as invites_accepted,
         {{ safe_ratio('count(accepted_at)', 'count(*)') }} as referral_rate,
-        cast({{ divide_half_up(median('seconds_to_accept'), 3600, scale=2, input_decimals=1) }} as decimal(12, 2))
-            as median_hours_to_accept
+        {{ seconds_as_hours(median('seconds_to_accept'), input_decimals=1) }} as median_hours_to_accept
     from sent
     group by month
 )
