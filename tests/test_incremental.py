@@ -90,6 +90,7 @@ LOAD_TIME_COLUMNS = {
     "staging.stg_stripe__invoices": ["loaded_at"],
     "staging.stg_stripe__customers": ["loaded_at"],
     "intermediate.int_subscription_states_from_snapshots": ["loaded_at"],
+    "intermediate.int_invoice_payment_failures": ["loaded_at"],
     "intermediate.int_anonymous_ids_mapped_to_users": ["tie_loaded_at"],
     "intermediate.int_tracks_stitched_to_users": ["loaded_at", "stitched_through"],
     "intermediate.int_user_active_days": ["stitched_through"],

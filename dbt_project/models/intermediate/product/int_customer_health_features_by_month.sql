@@ -38,9 +38,8 @@ active_days as (
     select * from {{ ref('int_user_active_days') }}
 ),
 
-stripe_events as (
-    select * from {{ ref('stg_stripe__events') }}
-    where event_type = 'invoice.payment_failed'
+payment_failures as (
+    select * from {{ ref('int_invoice_payment_failures') }}
 ),
 
 paying as (
@@ -94,45 +93,86 @@ past_due as (
 ),
 
 account_users as (
-    select user_id, customer_id, activated_at
+    select user_id, customer_id
     from users
     where customer_id is not null
 ),
 
+first_activations as (
+    select customer_id, min(activated_at) as first_activated_at
+    from users
+    where customer_id is not null
+    group by customer_id
+),
+
+-- the months whose 60-day window (before measured_before) can hold a day of day_month: that month
+-- and the next two (measured_before is at most the next month's first day, and a window reaches
+-- back less than two whole months); day months before the first month included. An equality join
+-- on day_month, where a range join on every active day sorted them all (5 s and DuckDB's whole
+-- memory limit at 100M events).
+month_offsets as (
+    select 0 as months_back
+    union all
+    select 1 as months_back
+    union all
+    select 2 as months_back
+),
+
+month_candidates as (
+    select
+        cast({{ dbt.dateadd('month', '-month_offsets.months_back', 'months.month') }} as date) as day_month,
+        months.month,
+        months.measured_before
+    from months
+    cross join month_offsets
+),
+
+-- each user active in the 60 days before a month's moment, and in which half of them
+user_activity as (
+    select
+        active_days.user_id,
+        month_candidates.month,
+        max(case
+            when active_days.activity_date >= cast({{ dbt.dateadd('day', -30, 'month_candidates.measured_before') }} as date)
+                then 1 else 0
+        end) = 1 as is_active_last_30_days,
+        max(case
+            when active_days.activity_date < cast({{ dbt.dateadd('day', -30, 'month_candidates.measured_before') }} as date)
+                then 1 else 0
+        end) = 1 as is_active_previous_30_days
+    from active_days
+    inner join month_candidates
+        on cast({{ dbt.date_trunc('month', 'active_days.activity_date') }} as date) = month_candidates.day_month
+        and active_days.activity_date < cast(month_candidates.measured_before as date)
+        and active_days.activity_date >= cast({{ dbt.dateadd('day', -60, 'month_candidates.measured_before') }} as date)
+    where active_days.user_id in (select account_users.user_id from account_users)
+    group by active_days.user_id, month_candidates.month
+),
+
+-- a user has one account, so counting users per account counts distinct active users
 activity as (
     select
         labelled.customer_id,
         labelled.month,
-        max(case when account_users.activated_at < labelled.as_of_at then 1 else 0 end) = 1 as is_activated,
-        count(distinct case
-            when active_days.activity_date >= cast({{ dbt.dateadd('day', -30, 'labelled.as_of_at') }} as date)
-                and active_days.activity_date < cast(labelled.as_of_at as date)
-                then active_days.user_id
-        end) as active_users_last_30_days,
-        count(distinct case
-            when active_days.activity_date >= cast({{ dbt.dateadd('day', -60, 'labelled.as_of_at') }} as date)
-                and active_days.activity_date < cast({{ dbt.dateadd('day', -30, 'labelled.as_of_at') }} as date)
-                then active_days.user_id
-        end) as active_users_previous_30_days
+        count(case when user_activity.is_active_last_30_days then 1 end) as active_users_last_30_days,
+        count(case when user_activity.is_active_previous_30_days then 1 end) as active_users_previous_30_days
     from labelled
     left join account_users on labelled.customer_id = account_users.customer_id
-    left join active_days
-        on account_users.user_id = active_days.user_id
-        and active_days.activity_date < cast(labelled.as_of_at as date)
-        and active_days.activity_date >= cast({{ dbt.dateadd('day', -60, 'labelled.as_of_at') }} as date)
+    left join user_activity
+        on account_users.user_id = user_activity.user_id and labelled.month = user_activity.month
     group by labelled.customer_id, labelled.month
 ),
 
-payment_failures as (
+failures_last_90_days as (
     select
         labelled.customer_id,
         labelled.month,
         count(*) as payment_failures_last_90_days
     from labelled
-    inner join stripe_events
-        on {{ json_str('stripe_events.object', '$.customer') }} = labelled.customer_id
-        and stripe_events.created_at < labelled.as_of_at
-        and stripe_events.created_at >= {{ dbt.dateadd('day', -90, 'labelled.as_of_at') }}
+    inner join payment_failures
+        on payment_failures.customer_id = labelled.customer_id
+        and payment_failures.failed_at < labelled.as_of_at
+        and payment_failures.failed_at >= {{ dbt.dateadd('day', -90, 'labelled.as_of_at') }}
     group by labelled.customer_id, labelled.month
 ),
 
@@ -146,9 +186,12 @@ final as (
         activity.active_users_last_30_days,
         activity.active_users_previous_30_days,
         seats.seats,
-        coalesce(payment_failures.payment_failures_last_90_days, 0) as payment_failures_last_90_days,
+        coalesce(failures_last_90_days.payment_failures_last_90_days, 0) as payment_failures_last_90_days,
         cast({{ dbt.datediff('labelled.first_paid_month', 'labelled.month', 'month') }} + 1 as bigint) as months_paying,
-        case when activity.is_activated then 'activated' else 'not_activated' end as activation_bucket,
+        case
+            when first_activations.first_activated_at < labelled.as_of_at then 'activated'
+            else 'not_activated'
+        end as activation_bucket,
         case
             when activity.active_users_last_30_days = 0 then 'inactive'
             when activity.active_users_last_30_days < activity.active_users_previous_30_days then 'declining'
@@ -160,7 +203,7 @@ final as (
         end as seat_usage_bucket,
         case
             when coalesce(past_due.is_past_due, false) then 'past_due'
-            when payment_failures.payment_failures_last_90_days > 0 then 'failed_recently'
+            when failures_last_90_days.payment_failures_last_90_days > 0 then 'failed_recently'
             else 'clean'
         end as payment_bucket,
         case
@@ -171,8 +214,10 @@ final as (
     left join activity on labelled.customer_id = activity.customer_id and labelled.month = activity.month
     left join seats on labelled.customer_id = seats.customer_id and labelled.month = seats.month
     left join past_due on labelled.customer_id = past_due.customer_id and labelled.month = past_due.month
-    left join payment_failures
-        on labelled.customer_id = payment_failures.customer_id and labelled.month = payment_failures.month
+    left join first_activations on labelled.customer_id = first_activations.customer_id
+    left join failures_last_90_days
+        on labelled.customer_id = failures_last_90_days.customer_id
+        and labelled.month = failures_last_90_days.month
 )
 
 select * from final
