@@ -110,21 +110,15 @@ first_activations as (
 -- back less than two whole months); day months before the first month included. An equality join
 -- on day_month, where a range join on every active day sorted them all (5 s and DuckDB's whole
 -- memory limit at 100M events).
-month_offsets as (
-    select 0 as months_back
-    union all
-    select 1 as months_back
-    union all
-    select 2 as months_back
-),
-
 month_candidates as (
-    select
-        cast({{ dbt.dateadd('month', '-month_offsets.months_back', 'months.month') }} as date) as day_month,
-        months.month,
-        months.measured_before
+    select months.month as day_month, months.month, months.measured_before
     from months
-    cross join month_offsets
+    union all
+    select cast({{ dbt.dateadd('month', -1, 'months.month') }} as date) as day_month, months.month, months.measured_before
+    from months
+    union all
+    select cast({{ dbt.dateadd('month', -2, 'months.month') }} as date) as day_month, months.month, months.measured_before
+    from months
 ),
 
 -- each user active in the 60 days before a month's moment, and in which half of them
@@ -141,11 +135,11 @@ user_activity as (
                 then 1 else 0
         end) = 1 as is_active_previous_30_days
     from active_days
+    inner join account_users on active_days.user_id = account_users.user_id
     inner join month_candidates
         on cast({{ dbt.date_trunc('month', 'active_days.activity_date') }} as date) = month_candidates.day_month
         and active_days.activity_date < cast(month_candidates.measured_before as date)
         and active_days.activity_date >= cast({{ dbt.dateadd('day', -60, 'month_candidates.measured_before') }} as date)
-    where active_days.user_id in (select account_users.user_id from account_users)
     group by active_days.user_id, month_candidates.month
 ),
 
