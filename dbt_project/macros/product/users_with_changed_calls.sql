@@ -54,3 +54,21 @@
     {%- endfor %}
     {{- return(false) }}
 {%- endmacro %}
+
+{#- The pre-hook of a per-user, per-month incremental model (a `month` column; delete+insert by user
+    and month): in an incremental run, forget the months it recomputes, each changed user's months
+    from the month of the earliest call the pending loads added or moved to them (changed_from in
+    int_users_with_changed_calls; every month of a user who may have lost calls), and every row
+    computed under another definition. A month before changed_from keeps its calls, and its signup
+    facts: a signup only moves to an earlier call, and the new calls are at changed_from or later. -#}
+{% macro forget_user_months_to_recompute(definition_hash) -%}
+    {%- if is_incremental() %}
+    delete from {{ this }} as held
+    where held.definition_hash != '{{ definition_hash }}'
+        or exists (
+            select 1 from {{ ref('int_users_with_changed_calls') }} as changed
+            where changed.user_id = held.user_id
+                and held.month >= cast({{ dbt.date_trunc('month', 'changed.changed_from') }} as date)
+        )
+    {%- endif %}
+{%- endmacro %}

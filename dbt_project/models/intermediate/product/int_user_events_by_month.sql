@@ -2,28 +2,43 @@
 -- events counts the calls; first_after_signup_at is the earliest of them at or after the user's
 -- signup (NULL when every one came before it). The marts that count who used what (feature_adoption,
 -- activation_impact) read this small table rather than every call.
--- Incremental (delete+insert by user): a run recomputes, from all their calls, the users whose calls
--- the loads it takes in changed or may have taken away, or whose signup may have moved (macro
--- users_with_changed_calls); the pre-hook first forgets what is held for them, since a user can lose
--- calls (stitched to another user). Each row carries the hash of the signup_event var it was
--- computed under: a run that finds another one held recomputes every user.
+-- Incremental (delete+insert by user and month): a run recomputes, from all their calls, the months
+-- of the users whose calls the loads it takes in changed or may have taken away, or whose signup may
+-- have moved (int_users_with_changed_calls): the months from that of the earliest call added or
+-- moved to the user on, every month of a user who may have lost calls (stitched to another user).
+-- The pre-hook first forgets those months (macro forget_user_months_to_recompute). Each row carries
+-- the hash of the signup_event var it was computed under: a run that finds another one held
+-- recomputes every user.
+-- depends_on: {{ ref('int_users_with_changed_calls') }}
 {%- set definition_hash = local_md5(var('signup_event')) %}
-{%- set users_to_recompute = users_with_changed_calls() %}
 {%- set only_changed_users = holds_only_definition(definition_hash) %}
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='user_id',
+    unique_key=['user_id', 'month'],
     on_schema_change='fail',
-    pre_hook="{{ forget_users_to_recompute(definition_hash='" ~ definition_hash ~ "') }}"
+    pre_hook="{{ forget_user_months_to_recompute(definition_hash='" ~ definition_hash ~ "') }}"
 ) }}
 
-with tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
-    where user_id is not null
+with
+{%- if only_changed_users %}
+changed_users as (
+    select
+        user_id,
+        cast({{ dbt.date_trunc('month', 'changed_from') }} as date) as from_month
+    from {{ ref('int_users_with_changed_calls') }}
+),
+{%- endif %}
+
+tracks as (
+    select stitched.*
+    from {{ ref('int_tracks_stitched_to_users') }} as stitched
     {%- if only_changed_users %}
-        and user_id in ({{ users_to_recompute }})
+    inner join changed_users
+        on stitched.user_id = changed_users.user_id
+        and stitched.occurred_date >= changed_users.from_month
     {%- endif %}
+    where stitched.user_id is not null
 ),
 
 signups as (
