@@ -55,20 +55,34 @@
     {{- return(false) }}
 {%- endmacro %}
 
-{#- The pre-hook of a per-user, per-month incremental model (a `month` column; delete+insert by user
-    and month): in an incremental run, forget the months it recomputes, each changed user's months
-    from the month of the earliest call the pending loads added or moved to them (changed_from in
-    int_users_with_changed_calls; every month of a user who may have lost calls), and every row
-    computed under another definition. A month before changed_from keeps its calls, and its signup
-    facts: a signup only moves to an earlier call, and the new calls are at changed_from or later. -#}
+{#- The months a per-user, per-month incremental model (a `month` column) recomputes, as a select of
+    user_id and from_month: each changed user's months from that of the earliest call the pending
+    loads added or moved to them (changed_from in int_users_with_changed_calls), when their signup
+    came before that call: the signup then did not move (a moved signup lands on a new call), and an
+    earlier month keeps its calls and their place before or after the signup. Every month
+    (from 1970) of a user who may have lost calls, has no signup, or signs up at or after the call. -#}
+{% macro changed_user_months() -%}
+    select
+        changed.user_id,
+        case
+            when signups.signed_up_at < changed.changed_from
+                then cast({{ dbt.date_trunc('month', 'changed.changed_from') }} as date)
+            else cast('1970-01-01' as date)
+        end as from_month
+    from {{ ref('int_users_with_changed_calls') }} as changed
+    left join {{ ref('int_user_signups') }} as signups on changed.user_id = signups.user_id
+{%- endmacro %}
+
+{#- The pre-hook of a per-user, per-month incremental model (delete+insert by user and month): in an
+    incremental run, forget the months it recomputes (changed_user_months) and every row computed
+    under another definition. -#}
 {% macro forget_user_months_to_recompute(definition_hash) -%}
     {%- if is_incremental() %}
     delete from {{ this }} as held
     where held.definition_hash != '{{ definition_hash }}'
         or exists (
-            select 1 from {{ ref('int_users_with_changed_calls') }} as changed
-            where changed.user_id = held.user_id
-                and held.month >= cast({{ dbt.date_trunc('month', 'changed.changed_from') }} as date)
+            select 1 from ({{ changed_user_months() }}) as changed
+            where changed.user_id = held.user_id and held.month >= changed.from_month
         )
     {%- endif %}
 {%- endmacro %}

@@ -106,8 +106,8 @@ first_activations as (
 ),
 
 -- the months whose 60-day window (before measured_before) can hold a day of day_month: that month
--- and the next two (measured_before is at most the next month's first day, and a window reaches
--- back less than two whole months); day months before the first month included. An equality join
+-- and the next two (measured_before is at most the next month's first day, and 60 days before that
+-- is never earlier than the month two before); day months before the first month included. An equality join
 -- on day_month, where a range join on every active day sorted them all (5 s and DuckDB's whole
 -- memory limit at 100M events).
 month_candidates as (

@@ -5,7 +5,8 @@
 -- Incremental (delete+insert by user and month): a run recomputes, from all their calls, the months
 -- of the users whose calls the loads it takes in changed or may have taken away, or whose signup may
 -- have moved (int_users_with_changed_calls): the months from that of the earliest call added or
--- moved to the user on, every month of a user who may have lost calls (stitched to another user).
+-- moved to the user on, when the signup came before it; every month of a user who may have lost
+-- calls (stitched to another user) or whose signup may have moved (macro changed_user_months).
 -- The pre-hook first forgets those months (macro forget_user_months_to_recompute). Each row carries
 -- the hash of the signup_event var it was computed under: a run that finds another one held
 -- recomputes every user.
@@ -23,10 +24,7 @@
 with
 {%- if only_changed_users %}
 changed_users as (
-    select
-        user_id,
-        cast({{ dbt.date_trunc('month', 'changed_from') }} as date) as from_month
-    from {{ ref('int_users_with_changed_calls') }}
+    {{ changed_user_months() }}
 ),
 {%- endif %}
 
