@@ -124,8 +124,12 @@ def _model_name(event, keys_by_output_name: dict[str, dg.AssetKey]) -> str | Non
     return None
 
 
+def _manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
 def _manifest_nodes() -> list[dict]:
-    return list(json.loads(dbt_project.manifest_path.read_text())["nodes"].values())
+    return list(_manifest()["nodes"].values())
 
 
 def mart_model_names() -> list[str]:
@@ -143,15 +147,29 @@ PENDING_LOADS_MACROS = {
 }
 
 
+def _macros_called(node: dict, macros: dict[str, dict]) -> set[str]:
+    """The macros a dbt node calls, directly or through other macros: a generic test's node lists only
+    its test macro, which lists what it calls."""
+    called: set[str] = set()
+    to_visit = list(node["depends_on"].get("macros", []))
+    while to_visit:
+        name = to_visit.pop()
+        if name not in called:
+            called.add(name)
+            to_visit.extend(macros.get(name, {}).get("depends_on", {}).get("macros", []))
+    return called
+
+
 def pending_load_readers() -> list[str]:
     """The dbt models (as asset keys) and tests (as checks, 'asset:check') that take in only the loads
     not yet accepted: every node that calls one of PENDING_LOADS_MACROS, and every incremental model
     (an incremental run starts its window at the oldest pending load: incremental_cutoff)."""
     checks = {key.name: key for key in warehouse_dbt_assets.check_keys}
+    manifest = _manifest()
     readers = []
-    for node in _manifest_nodes():
+    for node in manifest["nodes"].values():
         incremental = node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
-        if not incremental and not PENDING_LOADS_MACROS.intersection(node["depends_on"].get("macros", [])):
+        if not incremental and not PENDING_LOADS_MACROS.intersection(_macros_called(node, manifest["macros"])):
             continue
         if node["resource_type"] == "model":
             readers.append(get_asset_key_for_model([warehouse_dbt_assets], node["name"]).to_user_string())

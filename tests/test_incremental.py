@@ -304,6 +304,49 @@ def test_the_staging_guard_checks_the_loads_a_run_takes_in(warehouse, tmp_path):
     assert problems() == this_run | {("segment", gone, "in raw, not staged")}
 
 
+def test_stitched_calls_are_checked_unique_from_the_loads_a_run_takes_in(warehouse, tmp_path):
+    """unique_since_pending_loads on int_tracks_stitched_to_users' message_id, on a published warehouse
+    given one more load: a call rewritten through that load (its stitched_through at the load) next to
+    its held copy is reported; a call duplicated with both copies older than every pending load is
+    past the scope (checked when its load came in) until the gates' table is gone."""
+    _load(warehouse, tmp_path / "landing", "segment", "load-new",
+          {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "msg-new",
+           "timestamp": "2024-06-01T09:14:03Z"})  # fmt: skip
+    with duckdb.connect(str(warehouse)) as con:
+        rewritten, old = (row[0] for row in con.execute(
+            "select message_id from intermediate.int_tracks_stitched_to_users order by message_id limit 2"
+        ).fetchall())  # fmt: skip
+        con.execute(
+            """
+            insert into intermediate.int_tracks_stitched_to_users
+            select calls.* replace (
+                case when calls.message_id = ? then manifest.loaded_at else calls.stitched_through end
+                    as stitched_through
+            )
+            from intermediate.int_tracks_stitched_to_users as calls
+            cross join (select loaded_at from raw.load_manifest where load_id = 'load-new') as manifest
+            where calls.message_id in (?, ?)""",
+            [rewritten, rewritten, old],
+        )
+
+    def duplicates() -> set:
+        run_dbt_tool(
+            "dbt", "test", "--select", "int_tracks_stitched_to_users,test_name:unique_since_pending_loads",
+            "--store-failures", "--quiet",
+            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+            env={"SUBWH_WAREHOUSE_PATH": str(warehouse), "TZ": "UTC"}, returncode=1,
+        )  # fmt: skip
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            (failures,) = con.execute("""select table_name from information_schema.tables
+                where table_schema = 'dbt_test__audit' and table_name like 'unique_since_pending_loads%'""").fetchone()
+            return set(con.execute(f"select message_id, occurrences from dbt_test__audit.{failures}").fetchall())
+
+    assert duplicates() == {(rewritten, 2)}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table raw.accepted_loads")
+    assert duplicates() == {(rewritten, 2), (old, 2)}
+
+
 def test_orphans_are_judged_as_their_load_comes_in_and_forgotten_when_the_owner_arrives(warehouse, tmp_path):
     """int_orphan_events_identified on a published warehouse given two more loads, each accepted as the
     orchestrator would after its run: the first brings a track call of a user never identified and a

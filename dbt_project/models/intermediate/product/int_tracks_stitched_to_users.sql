@@ -14,11 +14,7 @@
     on_schema_change='fail'
 ) }}
 
-with tracks as (
-    select * from {{ ref('stg_segment__tracks') }}
-),
-
-identity_map as (
+with identity_map as (
     select * from {{ ref('int_anonymous_ids_mapped_to_users') }}
 ),
 
@@ -29,15 +25,27 @@ newly_tied as (
 ),
 
 {% endif %}
+-- in an incremental run: the calls of the new loads, then the older calls re-stitched through a new
+-- tie, anonymous and aliased apart. Three disjoint selects rather than one `or`: DuckDB cannot push
+-- an `or` of subquery conditions into the scan, and read every column of every call (76M at 100M
+-- events: 7.5 s a day, 1.8 s split). Each reads the staged calls itself: DuckDB materializes a CTE
+-- read more than once
 to_stitch as (
-    select * from tracks
+    select * from {{ ref('stg_segment__tracks') }}
     where occurred_at is not null
     {%- if is_incremental() %}
-        and (
-            loaded_at >= {{ incremental_cutoff('loaded_at') }}
-            or (user_id is null and anonymous_id in (select anonymous_id from newly_tied))
-            or user_id in (select anonymous_id from newly_tied)
-        )
+        and loaded_at >= {{ incremental_cutoff('loaded_at') }}
+    union all
+    select * from {{ ref('stg_segment__tracks') }}
+    where occurred_at is not null
+        and loaded_at < {{ incremental_cutoff('loaded_at') }}
+        and user_id is null
+        and anonymous_id in (select anonymous_id from newly_tied)
+    union all
+    select * from {{ ref('stg_segment__tracks') }}
+    where occurred_at is not null
+        and loaded_at < {{ incremental_cutoff('loaded_at') }}
+        and user_id in (select anonymous_id from newly_tied)
     {%- endif %}
 ),
 
