@@ -6,7 +6,7 @@
 -- of the users whose calls the loads it takes in changed or may have taken away, or whose signup may
 -- have moved (int_users_with_changed_calls): the months from that of the earliest call added or
 -- moved to the user on, when the signup came before it; every month of a user who may have lost
--- calls (stitched to another user) or whose signup may have moved (macro changed_user_months).
+-- calls (stitched to another user) or whose signup may have moved (macro changed_users_from).
 -- The pre-hook first forgets those months (macro forget_user_months_to_recompute). Each row carries
 -- the hash of the signup_event var it was computed under: a run that finds another one held
 -- recomputes every user.
@@ -24,7 +24,7 @@
 with
 {%- if only_changed_users %}
 changed_users as (
-    {{ changed_user_months() }}
+    {{ changed_users_from('month') }}
 ),
 {%- endif %}
 
@@ -34,7 +34,7 @@ tracks as (
     {%- if only_changed_users %}
     inner join changed_users
         on stitched.user_id = changed_users.user_id
-        and stitched.occurred_date >= changed_users.from_month
+        and stitched.occurred_date >= changed_users.from_date
     {%- endif %}
     where stitched.user_id is not null
 ),
