@@ -1,47 +1,42 @@
 -- grain: one row per feature (taxonomy events with is_feature) per calendar month with any
 -- active user. Adoption = users who used the feature that month / users active that month;
 -- new adopters used it for the first time that month; cumulative adopters have used it by then.
-with events_by_month as (
-    select * from {{ ref('int_user_events_by_month') }}
-),
-
-taxonomy as (
+-- Each aggregate reads the per-month table itself: DuckDB materializes a CTE read more than once
+-- (20M rows at 100M events). New adopters are counted from each user's first month of a feature,
+-- not joined back to every month of use.
+with taxonomy as (
     select * from {{ ref('event_taxonomy') }}
     where is_feature
 ),
 
 monthly_active as (
     select month, count(distinct user_id) as active_users
-    from events_by_month
+    from {{ ref('int_user_events_by_month') }}
     group by month
-),
-
-feature_use as (
-    select
-        events_by_month.event_name as feature,
-        events_by_month.user_id,
-        events_by_month.month,
-        events_by_month.events
-    from events_by_month
-    inner join taxonomy on events_by_month.event_name = taxonomy.event_name
-),
-
-first_use as (
-    select feature, user_id, min(month) as first_month
-    from feature_use
-    group by feature, user_id
 ),
 
 per_month as (
     select
-        feature_use.feature,
-        feature_use.month,
+        events_by_month.event_name as feature,
+        events_by_month.month,
         count(*) as feature_users,
-        cast(sum(feature_use.events) as bigint) as feature_events,
-        count(case when first_use.first_month = feature_use.month then 1 end) as new_adopters
-    from feature_use
-    inner join first_use on feature_use.feature = first_use.feature and feature_use.user_id = first_use.user_id
-    group by feature_use.feature, feature_use.month
+        cast(sum(events_by_month.events) as bigint) as feature_events
+    from {{ ref('int_user_events_by_month') }} as events_by_month
+    inner join taxonomy on events_by_month.event_name = taxonomy.event_name
+    group by events_by_month.event_name, events_by_month.month
+),
+
+first_use as (
+    select events_by_month.event_name as feature, events_by_month.user_id, min(events_by_month.month) as first_month
+    from {{ ref('int_user_events_by_month') }} as events_by_month
+    inner join taxonomy on events_by_month.event_name = taxonomy.event_name
+    group by events_by_month.event_name, events_by_month.user_id
+),
+
+new_adopters as (
+    select feature, first_month as month, count(*) as new_adopters
+    from first_use
+    group by feature, first_month
 ),
 
 spine as (
@@ -57,13 +52,14 @@ final as (
         spine.active_users,
         coalesce(per_month.feature_users, 0) as feature_users,
         coalesce(per_month.feature_events, 0) as feature_events,
-        coalesce(per_month.new_adopters, 0) as new_adopters,
-        cast(sum(coalesce(per_month.new_adopters, 0)) over (
+        coalesce(new_adopters.new_adopters, 0) as new_adopters,
+        cast(sum(coalesce(new_adopters.new_adopters, 0)) over (
             partition by spine.feature order by spine.month rows between unbounded preceding and current row
         ) as bigint) as cumulative_adopters,
         {{ safe_ratio('coalesce(per_month.feature_users, 0)', 'spine.active_users') }} as adoption_rate
     from spine
     left join per_month on spine.feature = per_month.feature and spine.month = per_month.month
+    left join new_adopters on spine.feature = new_adopters.feature and spine.month = new_adopters.month
 )
 
 select * from final
