@@ -1,5 +1,7 @@
 import gzip
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -98,6 +100,35 @@ def test_loading_the_same_files_twice_changes_nothing(tmp_path, con):
     assert (again.files_loaded, again.files_skipped) == (0, 1)
     assert (renamed.files_loaded, renamed.files_skipped) == (0, 2)
     assert _table_digest(con) == before
+
+
+def test_a_file_seen_unchanged_is_not_read_again_and_a_changed_one_is(tmp_path, con, monkeypatch):
+    """A daily run reads its new files, not the whole landing zone: a file whose name, size and
+    modification time are as a run recorded them is not read. One rewritten under the same name
+    (another modification time) is read again, and loaded since its bytes are new."""
+    stripe = tmp_path / "landing" / "stripe"
+    stripe.mkdir(parents=True)
+    (stripe / "a.jsonl").write_text(json.dumps(GOOD) + "\n")
+    load_source(con, tmp_path / "landing", "stripe", "load-1")
+    reads = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: reads.append(path.name) or read_bytes(path))
+
+    (stripe / "b.jsonl").write_text(json.dumps(dict(GOOD, id="evt_2")) + "\n")
+    new_file = load_source(con, tmp_path / "landing", "stripe", "load-2")
+    assert reads == ["b.jsonl"] and (new_file.files_loaded, new_file.files_skipped) == (1, 1)
+
+    reads.clear()
+    (stripe / "a.jsonl").write_text(json.dumps(dict(GOOD, id="evt_3")) + "\n")
+    modified_ns = (stripe / "a.jsonl").stat().st_mtime_ns + 1_000_000_000
+    os.utime(stripe / "a.jsonl", ns=(modified_ns, modified_ns))
+    rewritten = load_source(con, tmp_path / "landing", "stripe", "load-3")
+    assert reads == ["a.jsonl"] and (rewritten.files_loaded, rewritten.files_skipped) == (1, 1)
+    assert con.execute("select list(event_id order by event_id) from raw.stripe_events").fetchone()[0] == [
+        "evt_1",
+        "evt_2",
+        "evt_3",
+    ]
 
 
 def test_files_loaded_in_one_group_give_the_rows_of_files_loaded_one_by_one(tmp_path):
