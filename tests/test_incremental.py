@@ -88,6 +88,7 @@ def _late_users(settings) -> dict:
 # refresh loads every file again, later, so those differ from the daily runs').
 LOAD_TIME_COLUMNS = {
     "staging.stg_stripe__invoices": ["loaded_at"],
+    "staging.stg_stripe__charges": ["loaded_at"],
     "staging.stg_stripe__customers": ["loaded_at"],
     "intermediate.int_subscription_states_from_snapshots": ["loaded_at"],
     "intermediate.int_invoice_payment_failures": ["loaded_at"],
