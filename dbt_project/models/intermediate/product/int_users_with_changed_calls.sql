@@ -10,7 +10,9 @@
 --   (int_anonymous_ids_mapped_to_users): the calls stitched through that id move from the previous
 --   winner to the new one. The previous winner is one of the users some call paired with the id
 --   (identify, track carrying both ids, alias), or the id itself when it is a user id whose own
---   calls were aliased away; all of them count, and the id itself.
+--   calls were aliased away; all of them count, and the id itself. An id that no call ever paired
+--   with a second user (is_shared false) had no other winner: its winner only gains, and its
+--   pairings are not looked up (at 100M events no id is shared, and the look-up scanned every call).
 -- Every user with a call when no load was ever accepted (dbt run alone, the Spark check). None when no
 -- model that reads this list is built yet (a first run, the orchestrator's full refresh from an empty
 -- warehouse) or in dbt's --full-refresh: every reader then builds whole (19 s at 100M events).
@@ -18,8 +20,13 @@
 {%- set never = "cast('1970-01-01' as timestamp)" %}
 
 with retied as (
-    select anonymous_id from {{ ref('int_anonymous_ids_mapped_to_users') }}
+    select anonymous_id, is_shared from {{ ref('int_anonymous_ids_mapped_to_users') }}
     where tie_loaded_at >= {{ since }}
+),
+
+shared_retied as (
+    select anonymous_id from retied
+    where is_shared
 ),
 
 changed_calls as (
@@ -31,11 +38,13 @@ changed_calls as (
     from {{ ref('stg_segment__events') }}
     where call_type in ('identify', 'group') and loaded_at >= {{ since }} and user_id is not null
     union all
-    -- the users paired with a re-tied id (a track's or identify's anonymous id, an alias's previous id)
+    -- the users paired with a re-tied shared id (a track's or identify's anonymous id, an alias's
+    -- previous id)
     select calls.user_id, {{ never }} as changed_from
     from {{ ref('stg_segment__events') }} as calls
-    inner join retied
-        on retied.anonymous_id = case when calls.call_type = 'alias' then calls.previous_id else calls.anonymous_id end
+    inner join shared_retied
+        on shared_retied.anonymous_id
+        = case when calls.call_type = 'alias' then calls.previous_id else calls.anonymous_id end
     where calls.call_type in ('identify', 'track', 'alias') and calls.user_id is not null
     union all
     -- the re-tied id itself, as a user id: an aliased id's own calls move to its winner, or back
