@@ -98,3 +98,12 @@
     where changed.user_id = held.user_id and changed.from_date = cast('1970-01-01' as date)
     {%- endif %}
 {%- endmacro %}
+
+{#- The post-hook of int_users_stitched_to_accounts: in an incremental run, forget the users it wrote
+    without a first call (recomputed from all of their calls and left with none: every call moved to
+    another user). A run cannot delete them before it reads what they hold. -#}
+{% macro forget_users_without_calls() -%}
+    {%- if is_incremental() %}
+    delete from {{ this }} where first_seen_at is null
+    {%- endif %}
+{%- endmacro %}
