@@ -3,9 +3,9 @@
 -- account is tied to the billing customer whose Stripe metadata names it (metadata.account_id), or,
 -- failing that, to the customer whose metadata.user_id names the user.
 -- Incremental (delete+insert by user): a run recomputes the users whose calls the loads it takes in
--- changed or may have taken away (int_users_with_changed_calls). A user held who may have lost calls (changed_from 1970), or who has only track calls
--- (the account is then the latest track call's, which the row held does not say), is recomputed
--- from all of their calls; one who lost them all is written without a first call and forgotten by
+-- changed or may have taken away (int_users_with_changed_calls). A user held who may have lost
+-- calls (changed_from 1970), or who has only track calls (the account is then the latest track
+-- call's, which the row held does not say), is recomputed from all of their calls; one who lost them all is written without a first call and forgotten by
 -- the post-hook. Any other changed user gains calls only: its identify and group calls are read
 -- whole (few), its track calls only those the pending loads added or moved to it (stitched_through),
 -- and its first and last call merge with the row held. (Every track call of the day's changed users
@@ -23,8 +23,6 @@
 {%- if is_incremental() %}
 {%- set since = first_pending_load_time(whole_history=false) %}
 {%- set never = "cast('1970-01-01' as timestamp)" %}
-{%- endif %}
-{%- if is_incremental() %}
 
 with changed as (
     select user_id, changed_from from {{ ref('int_users_with_changed_calls') }}
