@@ -312,22 +312,24 @@ class FileStat:
 
 def _read_ahead(
     paths: list[Path], landing_dir: Path, known: set[str], seen: dict[str, tuple[FileStat, str]]
-) -> Iterator[tuple[Path, FileStat, str, bytes | None]]:
-    """Each file's path, stat, SHA-256 and text bytes (None when the hash was already in `known`). A
-    file whose name, size and modification time are as `seen` recorded them with a known hash is not
-    read: it is that hash. The next file is read, hashed and gunzipped in a thread while the caller
-    loads the current one. The stat is taken before the read: a file changed in between shows
-    another stat next time, and is read again then."""
+) -> Iterator[tuple[str, FileStat, str, bytes | None]]:
+    """Each file's name (relative to the landing directory), stat, SHA-256 and text bytes (None when
+    the hash was already in `known`). A file whose name, size and modification time are as `seen`
+    recorded them with a known hash is not read: it is that hash. The next file is read, hashed and
+    gunzipped in a thread while the caller loads the current one. The stat is taken before the read:
+    a file changed in between shows another stat next time, and is read again then."""
+    root = landing_dir.resolve()
 
-    def read(path: Path) -> tuple[Path, FileStat, str, bytes | None]:
+    def read(path: Path) -> tuple[str, FileStat, str, bytes | None]:
+        name = str(path.relative_to(root))
         status = path.stat()
         stat = FileStat(status.st_size, status.st_mtime_ns)
-        recorded = seen.get(str(path.relative_to(landing_dir.resolve())))
+        recorded = seen.get(name)
         if recorded is not None and recorded[0] == stat and recorded[1] in known:
-            return path, stat, recorded[1], None
+            return name, stat, recorded[1], None
         raw = path.read_bytes()
         file_hash = hashlib.sha256(raw).hexdigest()
-        return path, stat, file_hash, None if file_hash in known else decompress_landing_bytes(path, raw)
+        return name, stat, file_hash, None if file_hash in known else decompress_landing_bytes(path, raw)
 
     return fetched_ahead(map(read, paths))
 
@@ -368,8 +370,7 @@ def load_source(
                 total.reasons[reason] = total.reasons.get(reason, 0) + n
         group.clear()
 
-    for path, stat, file_hash, data in _read_ahead(landing_files(landing_dir, source), landing_dir, known, seen):
-        name = str(path.relative_to(landing_dir.resolve()))
+    for name, stat, file_hash, data in _read_ahead(landing_files(landing_dir, source), landing_dir, known, seen):
         if seen.get(name) != (stat, file_hash):
             hashed[name] = (stat, file_hash)
         if file_hash in known:  # loaded before, or the same bytes under another name earlier in this run

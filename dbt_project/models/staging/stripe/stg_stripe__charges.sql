@@ -12,11 +12,7 @@
 ) }}
 
 with latest as (
-    {%- if is_incremental() %}
     {{ latest_state_of_touched_objects('charge') }}
-    {%- else %}
-    {{ latest_object_state(ref('stg_stripe__events'), 'charge') }}
-    {%- endif %}
 ),
 
 final as (

@@ -10,11 +10,7 @@
 ) }}
 
 with latest as (
-    {%- if is_incremental() %}
     {{ latest_state_of_touched_objects('invoice') }}
-    {%- else %}
-    {{ latest_object_state(ref('stg_stripe__events'), 'invoice') }}
-    {%- endif %}
 ),
 
 final as (
