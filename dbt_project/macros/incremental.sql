@@ -5,6 +5,13 @@
     {{- 'table' if target.type == 'spark' else 'incremental' -}}
 {%- endmacro %}
 
+{#- The start of the warehouse's time, 1970-01-01, as a `type` (timestamp or date): a window from it
+    takes every row, and a changed user whose changed_from it is (int_users_with_changed_calls) may
+    have lost calls and is recomputed from all of them. -#}
+{% macro the_beginning(type='timestamp') -%}
+    cast('1970-01-01' as {{ type }})
+{%- endmacro %}
+
 {#- The oldest time an incremental run takes in. In a run scoped to the pending loads (the
     orchestrator's): the load time of the oldest of them (first_pending_load_time; NULL, so nothing,
     when none is pending). Every row a pending load wrote or changed carries a load time at or after
@@ -24,7 +31,7 @@
     (
         select coalesce(
             {{ dbt.dateadd('hour', -lookback_hours, 'max(held.' ~ column ~ ')') }},
-            cast('1970-01-01' as timestamp)
+            {{ the_beginning() }}
         )
         from {{ this }} as held
     )
@@ -132,7 +139,7 @@
     {%- endset -%}
     {{ timestamp_as_of_compile(first_pending) }}
     {%- else -%}
-    cast('1970-01-01' as timestamp)
+    {{ the_beginning() }}
     {%- endif -%}
 {%- endmacro %}
 

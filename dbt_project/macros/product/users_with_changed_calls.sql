@@ -67,7 +67,7 @@
         case
             when signups.signed_up_at < changed.changed_from
                 then cast({{ dbt.date_trunc(date_part, 'changed.changed_from') }} as date)
-            else cast('1970-01-01' as date)
+            else {{ the_beginning('date') }}
         end as from_date
     from {{ ref('int_users_with_changed_calls') }} as changed
     left join {{ ref('int_user_signups') }} as signups on changed.user_id = signups.user_id
@@ -95,7 +95,7 @@
     delete from {{ this }} where definition_hash != '{{ definition_hash }}';
     delete from {{ this }} as held
     using ({{ changed_users_from('day') }}) as changed
-    where changed.user_id = held.user_id and changed.from_date = cast('1970-01-01' as date)
+    where changed.user_id = held.user_id and changed.from_date = {{ the_beginning('date') }}
     {%- endif %}
 {%- endmacro %}
 

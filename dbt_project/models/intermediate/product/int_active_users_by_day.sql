@@ -7,8 +7,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='day',
-    on_schema_change='fail'
+    unique_key='day'
 ) }}
 {#- the windows counted, in days; the longest (MAU's) bounds how far a user-day reaches -#}
 {%- set windows = [(1, 'dau'), (7, 'wau'), (30, 'mau')] %}
@@ -37,7 +36,7 @@ changed_days as (
 ),
 
 last_counted as (
-    select coalesce(max(day), cast('1970-01-01' as date)) as day from {{ this }}
+    select coalesce(max(day), {{ the_beginning('date') }}) as day from {{ this }}
 ),
 
 first_recounted as (

@@ -11,8 +11,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='anonymous_id',
-    on_schema_change='fail'
+    unique_key='anonymous_id'
 ) }}
 -- the table's columns, by which the winner held is stacked with the new pairings
 {%- set state_columns = [

@@ -10,8 +10,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='message_id',
-    on_schema_change='fail'
+    unique_key='message_id'
 ) }}
 
 with identity_map as (

@@ -6,8 +6,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='activity_date',
-    on_schema_change='fail'
+    unique_key='activity_date'
 ) }}
 
 with tracks as (

@@ -17,7 +17,6 @@
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key=['user_id', 'period_unit', 'period_number'],
-    on_schema_change='fail',
     pre_hook="{{ forget_users_to_recompute_whole(definition_hash='" ~ definition_hash ~ "') }}"
 ) }}
 

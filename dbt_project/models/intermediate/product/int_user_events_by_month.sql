@@ -17,7 +17,6 @@
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key=['user_id', 'month'],
-    on_schema_change='fail',
     pre_hook="{{ forget_user_months_to_recompute(definition_hash='" ~ definition_hash ~ "') }}"
 ) }}
 

@@ -18,7 +18,6 @@
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key='user_id',
-    on_schema_change='fail',
     pre_hook="{{ forget_users_to_recompute(definition_hash='" ~ definition_hash
         ~ "', within_days_of_signup=" ~ longest_window ~ ") }}"
 ) }}

@@ -17,12 +17,10 @@
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key='user_id',
-    on_schema_change='fail',
     post_hook="{{ forget_users_without_calls() }}"
 ) }}
 {%- if is_incremental() %}
 {%- set since = first_pending_load_time(whole_history=false) %}
-{%- set never = "cast('1970-01-01' as timestamp)" %}
 
 with changed as (
     select user_id, changed_from from {{ ref('int_users_with_changed_calls') }}
@@ -52,7 +50,7 @@ read_whole as (
         select user_id from groups where user_id is not null
     ) as identified
         on changed.user_id = identified.user_id
-    where changed.changed_from = {{ never }} or identified.user_id is null
+    where changed.changed_from = {{ the_beginning() }} or identified.user_id is null
 ),
 
 -- their track calls, and the other changed users' calls that the pending loads added or moved

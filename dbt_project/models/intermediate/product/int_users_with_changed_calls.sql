@@ -17,7 +17,6 @@
 -- model that reads this list is built yet (a first run, the orchestrator's full refresh from an empty
 -- warehouse) or in dbt's --full-refresh: every reader then builds whole (19 s at 100M events).
 {%- set since = first_pending_load_time(whole_history=false) %}
-{%- set never = "cast('1970-01-01' as timestamp)" %}
 
 with retied as (
     select anonymous_id, is_shared from {{ ref('int_anonymous_ids_mapped_to_users') }}
@@ -40,7 +39,7 @@ changed_calls as (
     union all
     -- the users paired with a re-tied shared id (a track's or identify's anonymous id, an alias's
     -- previous id)
-    select calls.user_id, {{ never }} as changed_from
+    select calls.user_id, {{ the_beginning() }} as changed_from
     from {{ ref('stg_segment__events') }} as calls
     inner join shared_retied
         on shared_retied.anonymous_id
@@ -48,7 +47,7 @@ changed_calls as (
     where calls.call_type in ('identify', 'track', 'alias') and calls.user_id is not null
     union all
     -- the re-tied id itself, as a user id: an aliased id's own calls move to its winner, or back
-    select anonymous_id as user_id, {{ never }} as changed_from
+    select anonymous_id as user_id, {{ the_beginning() }} as changed_from
     from retied
 ),
 

@@ -12,7 +12,6 @@
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
     unique_key=['source', 'event_id'],
-    on_schema_change='fail',
     post_hook="{% if is_incremental() %}
         delete from {{ this }} as held
         where (held.source = 'stripe' and {{ owner_is_known('stripe', 'held.owner_id') }})

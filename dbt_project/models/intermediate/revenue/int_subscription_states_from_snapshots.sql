@@ -10,8 +10,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='fail'
+    unique_key='event_id'
 ) }}
 
 with snapshots as (

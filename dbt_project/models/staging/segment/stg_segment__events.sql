@@ -1,6 +1,6 @@
 -- grain: one row per Segment messageId (deliveries deduplicated; the first loaded copy wins).
 -- Incremental: each run parses only the rows loaded since the last one (macros/incremental.sql).
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 
 with unstaged as (
     {{ unstaged_rows(source('raw', 'segment_events'), staged_id_column='message_id') }}

@@ -7,8 +7,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='charge_id',
-    on_schema_change='fail'
+    unique_key='charge_id'
 ) }}
 
 with latest as (

@@ -8,8 +8,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='customer_id',
-    on_schema_change='fail'
+    unique_key='customer_id'
 ) }}
 -- the table's columns, by which the state held is stacked with the new versions
 {%- set state_columns = [

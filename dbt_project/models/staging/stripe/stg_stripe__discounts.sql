@@ -9,8 +9,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='discount_id',
-    on_schema_change='fail'
+    unique_key='discount_id'
 ) }}
 -- the table's columns, by which the state held is stacked with the new versions
 {%- set state_columns = [

@@ -5,8 +5,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='invoice_id',
-    on_schema_change='fail'
+    unique_key='invoice_id'
 ) }}
 
 with latest as (

@@ -7,8 +7,7 @@
 {{ config(
     materialized=rewritable_incremental(),
     incremental_strategy='delete+insert',
-    unique_key='price_id',
-    on_schema_change='fail'
+    unique_key='price_id'
 ) }}
 -- the table's columns, by which the state held is stacked with the new versions
 {%- set state_columns = [

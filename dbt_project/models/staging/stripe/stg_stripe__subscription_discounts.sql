@@ -1,7 +1,7 @@
 -- grain: one row per discount id listed on a subscription snapshot (both API shapes)
 -- Incremental: the discounts of each snapshot are parsed once, in the run that staged it, instead of
 -- once per reading model (two), each run.
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 
 with snapshots as (
     {{ unstaged_rows(ref('stg_stripe__subscription_snapshots')) }}

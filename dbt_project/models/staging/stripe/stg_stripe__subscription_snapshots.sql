@@ -1,7 +1,7 @@
 -- grain: one row per customer.subscription.* event: the whole subscription as it was at that moment.
 -- Reads both API shapes: the billing period sits on the subscription (before 2025) or on its items.
 -- Incremental: each subscription event is parsed once, in the run that staged it (six models read this).
-{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='append') }}
 
 with events as (
     select * from ({{ unstaged_rows(ref('stg_stripe__events')) }}) as unstaged
