@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from orchestration.prefetch import fetched_ahead
@@ -30,10 +31,13 @@ LANDING_PATTERNS = ("*.jsonl.gz", "*.jsonl", "*.json.gz", "*.json")
 # a file's rows (fewer than a DuckDB row group) went to the write-ahead log, then into the file again
 # at the checkpoint. A group that fills row groups is written straight to the file. On the 10M bench's
 # landing files (one process, DuckDB at 2.5GB): 81 s one file at a time, 73 s in groups of 128 MB
-# (Segment 49 s to 40 s; Stripe's larger lines gain nothing), peak memory 2.9 to 3.4 GB: the group's
-# text is held three times (Python, Arrow, DuckDB) while it loads. 64 MB groups stay under a row
-# group for Segment's files and were slower than one file at a time (93 s).
+# (Segment 49 s to 40 s; Stripe's larger lines gain nothing), peak memory 2.9 to 3.4 GB. 64 MB groups
+# stay under a row group for Segment's files and were slower than one file at a time (93 s). While a
+# group loads its text is held as bytes and as one Arrow copy (and in DuckDB as it is written); with a
+# Python string per line, and the lines copied into the verdicts table, loading a 149 MB group of
+# Segment lines raised the process's peak by 0.83 GB; now by 0.45 GB.
 GROUP_BYTES = 128 * 1024**2
+BYTE_ORDER_MARK = "\ufeff".encode()
 
 
 @dataclass(frozen=True)
@@ -120,22 +124,49 @@ def landing_files(landing_dir: Path, source: str) -> list[Path]:
     return found
 
 
-def split_lines(data: bytes) -> tuple[list[int], list[str], list[tuple[int, str, str]]]:
-    """Split a file's bytes into numbered text lines; undecodable lines are returned as rejects.
+def split_lines(data: bytes) -> tuple[pa.Array, pa.Array, list[tuple[int, str, str]]]:
+    """Split a file's bytes into numbered text lines, as Arrow arrays (line numbers, lines); undecodable
+    lines are returned as rejects.
 
-    A file that decodes whole (nearly every file) is split in one call, in C. Only a file with invalid
-    UTF-8 somewhere is decoded line by line, to set aside exactly the lines that are. Both give the
-    same lines: no multi-byte UTF-8 sequence contains the newline byte."""
+    A file of valid UTF-8 without a carriage return or a byte-order mark (nearly every file) becomes an
+    Arrow array over its own bytes, its lines found by one scan for newlines in C: no Python string
+    per line (making them and converting them to Arrow took most of the extract's Python time). Any
+    other file is split in Python, which removes a CR ending and a leading BOM, and decodes line by
+    line a file with invalid UTF-8, to set aside exactly the lines that are. Every path gives the same
+    lines: no multi-byte UTF-8 sequence contains the newline byte."""
+    if b"\r" not in data and BYTE_ORDER_MARK not in data:
+        lines = _lines_of(data)
+        try:
+            lines.validate(full=True)  # UTF-8
+        except pa.ArrowInvalid:
+            pass
+        else:
+            return pa.array(np.arange(1, len(lines) + 1), pa.int64()), lines, []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _split_lines_one_by_one(data)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the last line does not start another
-    if "\r" in text or "\ufeff" in text:
-        lines = [_line_text(line) for line in lines]
-    return list(range(1, len(lines) + 1)), lines, []
+        numbers, texts, rejects = _split_lines_one_by_one(data)
+    else:
+        texts = text.split("\n")
+        if texts and texts[-1] == "":
+            texts.pop()  # the newline that ends the last line does not start another
+        texts = [_line_text(line) for line in texts]
+        numbers, rejects = list(range(1, len(texts) + 1)), []
+    return pa.array(numbers, pa.int64()), pa.array(texts, pa.large_string()), rejects
+
+
+def _lines_of(data: bytes) -> pa.Array:
+    """The lines of `data` (newline-separated; a newline at the end does not start a line) as an Arrow
+    string array over a copy of the bytes without their newlines. Not checked for UTF-8."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    is_newline = raw == ord("\n")
+    newlines = np.flatnonzero(is_newline)
+    # in the copy, the line a newline ends ends where the newline was, less the newlines before it
+    ends = newlines - np.arange(len(newlines))
+    if data and not data.endswith(b"\n"):
+        ends = np.append(ends, len(data) - len(newlines))  # an unterminated last line
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(raw[~is_newline]))
 
 
 def _line_text(line: str) -> str:
@@ -161,8 +192,9 @@ def _split_lines_one_by_one(data: bytes) -> tuple[list[int], list[str], list[tup
 
 
 def _classify_sql(spec: SourceSpec) -> str:
-    """One row per line with `reason` NULL when the line is loadable. Each line is parsed twice (its
-    root type, then every field at once), not once per field."""
+    """One row per line of `batch` (file_index, line_number, event_id, reason), `reason` NULL when the
+    line is loadable. Each line is parsed twice (its root type, then every field at once), not once
+    per field."""
     paths = ", ".join(f"'{path}'" for path in (spec.id_path, spec.type_path, *spec.time_paths))
     return f"""
         with parsed as (
@@ -182,7 +214,6 @@ def _classify_sql(spec: SourceSpec) -> str:
         select
             file_index,
             line_number,
-            line,
             event_id,
             case
                 -- a blank line never parses, and trim() costs as much as the parse: test it only then
@@ -214,47 +245,49 @@ def load_files(
     """Load a group of files in one transaction: their rows, quarantined lines and manifest entries
     commit together or not at all. Returns each file's counts, in the order given."""
     results = [LoadResult(source=spec.name, files_loaded=1) for _ in files]
-    numbers, texts, indices, rejects = [], [], [], []
+    numbers, lines, indices, rejects = [], [], [], []
     for index, landing_file in enumerate(files):
-        file_numbers, file_texts, file_rejects = split_lines(landing_file.data)
-        numbers += file_numbers
-        texts += file_texts
-        indices += [index] * len(file_numbers)
+        file_numbers, file_lines, file_rejects = split_lines(landing_file.data)
+        numbers.append(file_numbers)
+        lines.append(file_lines)
+        indices.append(pa.array(np.full(len(file_lines), index, dtype=np.int32)))
         rejects += [(landing_file.name, number, text, reason) for number, text, reason in file_rejects]
-        results[index].lines_read = len(file_numbers) + len(file_rejects)
+        results[index].lines_read = len(file_lines) + len(file_rejects)
         results[index].lines_quarantined = len(file_rejects)
         for _, _, reason in file_rejects:
             key = reason.split(" at byte")[0]
             results[index].reasons[key] = results[index].reasons.get(key, 0) + 1
     batch = pa.table(
         {
-            "file_index": pa.array(indices, pa.int32()),
-            "line_number": pa.array(numbers, pa.int64()),
-            "line": pa.array(texts, pa.string()),
+            "file_index": pa.chunked_array(indices, pa.int32()),
+            "line_number": pa.chunked_array(numbers, pa.int64()),
+            "line": pa.chunked_array(lines, pa.large_string()),
         }
     )
-    del numbers, texts, indices
+    del numbers, lines, indices
     # a row's source_file is the name at its file's position in the group (SQL lists are 1-based)
     params = {"files": [landing_file.name for landing_file in files], "load_id": load_id, "loaded_at": loaded_at}
+    # the verdicts (no line text: copying the lines into a table cost more than joining them back)
+    lines_with_verdicts = "batch inner join classified using (file_index, line_number)"
     con.execute("begin transaction")
     try:
         con.register("batch", batch)
         con.execute(f"create or replace temp table classified as {_classify_sql(spec)}")
-        con.unregister("batch")
         con.execute(
             f"""
             insert into raw.{spec.name}_events
-            select event_id, line::json, $files[file_index + 1], line_number, $load_id, $loaded_at
-            from classified where reason is null order by file_index, line_number""",
+            select classified.event_id, batch.line::json, $files[file_index + 1], line_number, $load_id, $loaded_at
+            from {lines_with_verdicts} where classified.reason is null""",
             params,
         )
         con.execute(
             f"""
             insert into raw.quarantine_{spec.name}_events
-            select $files[file_index + 1], line_number, line, reason, $load_id, $loaded_at
-            from classified where reason is not null order by file_index, line_number""",
+            select $files[file_index + 1], line_number, batch.line, classified.reason, $load_id, $loaded_at
+            from {lines_with_verdicts} where classified.reason is not null""",
             params,
         )
+        con.unregister("batch")
         if rejects:
             con.executemany(
                 f"insert into raw.quarantine_{spec.name}_events values (?, ?, ?, ?, ?, ?)",

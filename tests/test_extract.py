@@ -77,12 +77,16 @@ def test_malformed_lines_are_quarantined_with_file_line_and_reason(tmp_path, con
         b'\xef\xbb\xbf{"id": 1}\r\n{"caf\xc3\xa9": 2}\r\n\r\n',  # a BOM, CRLF endings, a blank line
         b"\xef\xbb\xbf\r\n\r\r\nx\r",  # one \r comes off a line, as in the line-by-line path
         "\u2028 \u00e9\n\u6f22\u5b57\n".encode(),
+        "\n\n{}\n \n\u6f22\n\nlast".encode(),  # blank lines, an unterminated last line
+        b"x\n\xff\n",  # invalid UTF-8
     ],
 )
 def test_a_file_split_whole_gives_the_lines_split_one_by_one(data):
-    """split_lines splits a file that decodes whole in one call; it must number and clean the lines
-    exactly as the line-by-line path (the one a file with invalid UTF-8 takes) does."""
-    assert split_lines(data) == _split_lines_one_by_one(data)
+    """split_lines splits a file of valid UTF-8 over its bytes (or, with a CR or a BOM, in one decode);
+    it must number and clean the lines exactly as the line-by-line path (the one a file with invalid
+    UTF-8 takes) does."""
+    numbers, lines, rejects = split_lines(data)
+    assert (numbers.to_pylist(), lines.to_pylist(), rejects) == _split_lines_one_by_one(data)
 
 
 def test_loading_the_same_files_twice_changes_nothing(tmp_path, con):
