@@ -129,8 +129,8 @@ def split_lines(data: bytes) -> tuple[pa.Array, pa.Array, list[tuple[int, str, s
     lines are returned as rejects.
 
     A file of valid UTF-8 without a carriage return or a byte-order mark (nearly every file) becomes an
-    Arrow array over its own bytes, its lines found by one scan for newlines in C: no Python string
-    per line (making them and converting them to Arrow took most of the extract's Python time). Any
+    Arrow array over one copy of its bytes less the newlines, found by one scan in C: no Python string
+    per line (they cost memory: every line held as a Python string and again in Arrow). Any
     other file is split in Python, which removes a CR ending and a leading BOM, and decodes line by
     line a file with invalid UTF-8, to set aside exactly the lines that are. Every path gives the same
     lines: no multi-byte UTF-8 sequence contains the newline byte."""
