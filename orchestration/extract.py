@@ -130,10 +130,10 @@ def split_lines(data: bytes) -> tuple[pa.Array, pa.Array, list[tuple[int, str, s
 
     A file of valid UTF-8 without a carriage return or a byte-order mark (nearly every file) becomes an
     Arrow array over one copy of its bytes less the newlines, found by one scan in C: no Python string
-    per line (they cost memory: every line held as a Python string and again in Arrow). Any
-    other file is split in Python, which removes a CR ending and a leading BOM, and decodes line by
-    line a file with invalid UTF-8, to set aside exactly the lines that are. Every path gives the same
-    lines: no multi-byte UTF-8 sequence contains the newline byte."""
+    per line (they cost memory: every line held as a Python string and again in Arrow). Any other file
+    is split line by line in Python, which removes a CR ending and a leading BOM and sets aside exactly
+    the lines that are not UTF-8. Both give the same lines: no multi-byte UTF-8 sequence contains the
+    newline byte."""
     if b"\r" not in data and BYTE_ORDER_MARK not in data:
         lines = _lines_of(data)
         try:
@@ -142,16 +142,7 @@ def split_lines(data: bytes) -> tuple[pa.Array, pa.Array, list[tuple[int, str, s
             pass
         else:
             return pa.array(np.arange(1, len(lines) + 1), pa.int64()), lines, []
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        numbers, texts, rejects = _split_lines_one_by_one(data)
-    else:
-        texts = text.split("\n")
-        if texts and texts[-1] == "":
-            texts.pop()  # the newline that ends the last line does not start another
-        texts = [_line_text(line) for line in texts]
-        numbers, rejects = list(range(1, len(texts) + 1)), []
+    numbers, texts, rejects = _split_lines_one_by_one(data)
     return pa.array(numbers, pa.int64()), pa.array(texts, pa.large_string()), rejects
 
 

@@ -82,9 +82,8 @@ def test_malformed_lines_are_quarantined_with_file_line_and_reason(tmp_path, con
     ],
 )
 def test_a_file_split_whole_gives_the_lines_split_one_by_one(data):
-    """split_lines splits a file of valid UTF-8 over its bytes (or, with a CR or a BOM, in one decode);
-    it must number and clean the lines exactly as the line-by-line path (the one a file with invalid
-    UTF-8 takes) does."""
+    """split_lines splits a file of valid UTF-8 without CR or BOM over its bytes; it must number the
+    lines exactly as the line-by-line path (the one every other file takes) does."""
     numbers, lines, rejects = split_lines(data)
     assert (numbers.to_pylist(), lines.to_pylist(), rejects) == _split_lines_one_by_one(data)
 
