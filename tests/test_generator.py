@@ -3,7 +3,10 @@ import hashlib
 import json
 from datetime import date
 
-from orchestration.generator import GeneratorConfig, generate
+import duckdb
+
+from orchestration.generator import GeneratorConfig, generate, simulate
+from orchestration.generator.catalog import PLAN_ORDER
 
 
 def _digest(root) -> str:
@@ -57,3 +60,30 @@ def test_every_generated_event_is_in_a_file_once(tmp_path):
             for line in gzip.open(f, "rt")
         ]
         assert len(ids) == len(set(ids)) == params["realized"]["events"][source], source
+
+
+def test_a_run_split_into_shards_reads_as_one_company(tmp_path, monkeypatch):
+    """Above SHARD_USERS signups, processes simulate shards of the company and each day's file is
+    the shards' gzip members one after the other: ids must stay unique across shards, the catalog
+    must appear once, the realized counts must add up to the files, and a seed must give the same
+    bytes however the processes were scheduled."""
+    monkeypatch.setattr(simulate, "SHARD_USERS", 25)
+    params = generate(GeneratorConfig(out_dir=tmp_path / "a", seed=5, users=60, days=60))
+    generate(GeneratorConfig(out_dir=tmp_path / "b", seed=5, users=60, days=60))
+    assert params["shards"] == 3
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert not (tmp_path / "a" / ".shards").exists()
+    events = [json.loads(line) for f in (tmp_path / "a" / "stripe").glob("*.gz") for line in gzip.open(f, "rt")]
+    calls = [json.loads(line) for f in (tmp_path / "a" / "segment").glob("*.gz") for line in gzip.open(f, "rt")]
+    assert len({e["id"] for e in events}) == len(events) == params["realized"]["events"]["stripe"]
+    assert len({c["messageId"] for c in calls}) == len(calls) == params["realized"]["events"]["segment"]
+    assert sum(e["type"] == "product.created" for e in events) == len(PLAN_ORDER)
+    customers = {e["data"]["object"]["id"] for e in events if e["type"] == "customer.created"}
+    counts = params["realized"]["counts"]
+    assert len(customers) == counts["trials"] > 0
+    identified = {c["userId"] for c in calls if c["type"] == "identify"}
+    assert len(identified) == counts["signups_guided"] + counts["signups_control"] == 60 + counts["invitee_signups"]
+    files = sorted((tmp_path / "a").rglob("*.jsonl.gz"))
+    assert len(files) == params["realized"]["files"]
+    multi_member = duckdb.sql(f"select count(*) from read_ndjson_objects({[str(f) for f in files]})")
+    assert multi_member.fetchall() == [(len(events) + len(calls),)]

@@ -12,10 +12,15 @@ from __future__ import annotations
 import calendar
 import heapq
 import json
+import math
+import multiprocessing
+import os
 import random
+import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -44,6 +49,10 @@ HOUR = 3_600
 # `--events N` into a number of signups).
 EVENTS_PER_SIGNUP = 75
 PARAMS_FILE = "generator_params.json"
+# Signups per shard: a run with more is split into shards that separate processes simulate (one per
+# core). The split depends on the signups only, never on the machine, so a seed gives the same files
+# everywhere; up to this many signups the output is the one-process generator's.
+SHARD_USERS = 20_000
 COUNTRY = {"usd": "US", "eur": "DE", "jpy": "JP"}
 VAT = {"eur": Fraction(20, 100)}  # tax-exclusive VAT on EUR invoices; MRR excludes it
 CANCEL_FEEDBACK = ["too_expensive", "missing_features", "switched_service", "unused", "other"]
@@ -64,6 +73,11 @@ def _ts(d: date) -> int:
     return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
+def api_switch_day(cfg: GeneratorConfig) -> date:
+    """The first day of events in the new Stripe API version (40% into the history)."""
+    return cfg.start + timedelta(days=int(cfg.days * 0.4))
+
+
 def _add_months(ts: int, months: int) -> int:
     dt = datetime.fromtimestamp(ts, UTC)
     month_index = dt.month - 1 + months
@@ -77,14 +91,22 @@ def _pick(rng: random.Random, weights: dict) -> str:
 
 
 class Company:
-    def __init__(self, cfg: GeneratorConfig):
+    """One simulated company, or shard `shard` of `shards` of one: a shard simulates its share of the
+    signups (and whoever they invite), emits the catalog only if it is shard 0, and numbers its ids
+    `shard + 1`, `shard + 1 + shards`, ... so that no two shards share an id."""
+
+    def __init__(self, cfg: GeneratorConfig, out_dir: Path | None = None, shard: int = 0, shards: int = 1):
         self.cfg = cfg
         self.t = cfg.truths
-        self.rng = random.Random(cfg.seed)
-        self.writer = DailyWriter(cfg.out_dir, random.Random(cfg.seed + 1))
+        self.shard, self.shards = shard, shards
+        # One shard keeps the seeds of the unsharded generator, so its data is what it always was.
+        base = cfg.seed if shards == 1 else f"{cfg.seed}/{shard}/{shards}"
+        self.rng = random.Random(base)
+        self.writer = DailyWriter(out_dir or cfg.out_dir, random.Random(cfg.seed + 1 if shards == 1 else f"{base}/w"))
+        self.users = cfg.users // shards + (shard < cfg.users % shards)
         self.start_ts = _ts(cfg.start)
         self.end_ts = self.start_ts + cfg.days * DAY
-        self.api_switch_ts = self.start_ts + int(cfg.days * 0.4) * DAY
+        self.api_switch_ts = _ts(api_switch_day(cfg))
         self.heap: list = []
         self.seq = 0
         self.ids: dict[str, int] = {}
@@ -99,10 +121,14 @@ class Company:
         self.stats: dict[str, int] = {}
 
     # -- plumbing -------------------------------------------------------------------------------
-    def new_id(self, prefix: str) -> str:
-        n = self.ids.get(prefix, 0) + 1
-        self.ids[prefix] = n
-        return f"{prefix}_{self.cfg.seed % 1000:03d}{n:011d}"
+    def number(self, prefix: str) -> int:
+        """The next number of `prefix`'s ids: this shard's k-th is (k - 1) * shards + shard + 1."""
+        k = self.ids.get(prefix, 0) + 1
+        self.ids[prefix] = k
+        return (k - 1) * self.shards + self.shard + 1
+
+    def new_id(self, prefix: str, number: int | None = None) -> str:
+        return f"{prefix}_{self.cfg.seed % 1000:03d}{number or self.number(prefix):011d}"
 
     def count(self, key: str, by: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + by
@@ -140,6 +166,7 @@ class Company:
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> dict:
+        """Simulate the whole history, write its files, and return what happened (`realized`)."""
         self._schedule_arrivals()
         self._schedule_month_ends()
         self._emit_catalog()
@@ -154,12 +181,19 @@ class Company:
             fn(*args)
         self._record_mrr("horizon")
         self.writer.close()
-        return self.stats
+        return {
+            "events": dict(self.writer.counts),
+            "files": self.writer.files_written,
+            "counts": dict(sorted(self.stats.items())),
+            "mrr_by_month_minor": self.mrr_by_month,
+            "churn_by_month": self.churn_by_month,
+            "activation_by_variant": self.activation_by_variant,
+        }
 
     def _schedule_arrivals(self) -> None:
         # Signups grow linearly from 1x to 3x over the period.
         weights = [1 + 2 * d / max(self.cfg.days - 1, 1) for d in range(self.cfg.days)]
-        days = self.rng.choices(range(self.cfg.days), weights=weights, k=self.cfg.users)
+        days = self.rng.choices(range(self.cfg.days), weights=weights, k=self.users)
         for d in sorted(days):
             seconds = self.rng.randint(6 * HOUR, 22 * HOUR)
             self.at(self.start_ts + d * DAY + seconds, self.arrive)
@@ -178,6 +212,8 @@ class Company:
             ts = _add_months(ts, 1)
 
     def _emit_catalog(self) -> None:
+        if self.shard:
+            return
         ts = self.start_ts
         for plan in PLAN_ORDER:
             self.stripe(
@@ -240,9 +276,10 @@ class Company:
     def new_user(self, account_id: str | None, channel: str) -> dict:
         rng = self.rng
         variant = "guided" if rng.random() < 0.5 else "control"
+        number = self.number("usr")
         user = {
-            "user_id": self.new_id("usr"),
-            "anonymous_id": f"anon-{self.cfg.seed % 1000:03d}-{self.ids.get('usr', 0):010d}",
+            "user_id": self.new_id("usr", number),
+            "anonymous_id": f"anon-{self.cfg.seed % 1000:03d}-{number:010d}",
             "account_id": account_id or self.new_id("acct"),
             "persona": rng.choice(PERSONAS),
             "channel": channel,
@@ -572,7 +609,8 @@ class Company:
         self, sub: dict, reason: str, first: bool, zero: bool = False, proration_from: tuple | None = None
     ) -> None:
         rng, now = self.rng, self.now
-        inv_id = self.new_id("in")
+        inv_number = self.number("in")
+        inv_id = self.new_id("in", inv_number)
         lines = []
         start, end = sub["current_period_start"], sub["current_period_end"]
         if proration_from:
@@ -652,7 +690,7 @@ class Company:
             "amount_paid": 0,
             "attempt_count": 0,
             "status": "draft",
-            "number": f"{sub['customer'][-6:].upper()}-{self.ids['in']:06d}",
+            "number": f"{sub['customer'][-6:].upper()}-{inv_number:06d}",
             "next_payment_attempt": None,
             "period_start": start,
             "period_end": end,
@@ -728,27 +766,93 @@ class Company:
 def generate(cfg: GeneratorConfig) -> dict:
     """Write the landing files and `generator_params.json`; return the parameters written."""
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
-    company = Company(cfg)
-    stats = company.run()
+    shards = math.ceil(cfg.users / SHARD_USERS)
+    realized = Company(cfg).run() if shards <= 1 else _generate_in_shards(cfg, shards)
     params = {
         "seed": cfg.seed,
         "users": cfg.users,
         "start": cfg.start.isoformat(),
         "days": cfg.days,
         "end_exclusive": (cfg.start + timedelta(days=cfg.days)).isoformat(),
-        "api_version_switch": day_of(company.api_switch_ts),
+        "api_version_switch": api_switch_day(cfg).isoformat(),
+        "shards": max(shards, 1),
         "planted": cfg.truths.as_dict(),
-        "realized": {
-            "events": dict(company.writer.counts),
-            "files": company.writer.files_written,
-            "counts": dict(sorted(stats.items())),
-            "mrr_by_month_minor": company.mrr_by_month,
-            "churn_by_month": company.churn_by_month,
-            "activation_by_variant": company.activation_by_variant,
-        },
+        "realized": realized,
     }
     (cfg.out_dir / PARAMS_FILE).write_text(json.dumps(params, indent=2) + "\n")
     return params
+
+
+def _run_shard(cfg: GeneratorConfig, out_dir: Path, shard: int, shards: int) -> dict:
+    return Company(cfg, out_dir, shard, shards).run()
+
+
+def _generate_in_shards(cfg: GeneratorConfig, shards: int) -> dict:
+    """Simulate the shards in parallel processes, each into its own scratch directory, then make each
+    day's file the shards' files of that day one after the other (a gzip file may hold several
+    members; gzip, Python and DuckDB read them as one stream). Files appear in the landing zone only
+    when every shard is done."""
+    scratch = cfg.out_dir / ".shards"
+    shutil.rmtree(scratch, ignore_errors=True)
+    merged = scratch / "merged"
+    quiet = replace(cfg, progress=None)
+    parts: list[dict] = []
+    workers = min(shards, os.cpu_count() or 1)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_run_shard, quiet, scratch / f"{k:04d}", k, shards) for k in range(shards)]
+        for k, future in enumerate(futures):  # in shard order, so each day's members are in shard order
+            parts.append(future.result())
+            for path in sorted((scratch / f"{k:04d}").glob("*/*.jsonl.gz")):
+                target = merged / path.parent.name / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("rb") as src, target.open("ab") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                path.unlink()
+            if cfg.progress:
+                written = sum(sum(part["events"].values()) for part in parts)
+                cfg.progress(f"shard {k + 1}/{shards}: {written:,} events")
+    files = sorted(merged.glob("*/*.jsonl.gz"))
+    for path in files:
+        target = cfg.out_dir / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+    shutil.rmtree(scratch)
+    return _merge_realized(parts, len(files))
+
+
+def _merge_realized(parts: list[dict], files: int) -> dict:
+    """The shards' `realized` records as one company's: counts add up, month-end MRR adds up exactly
+    (each shard's total is a sum of amounts rounded to 6 decimals), expected churn is rounded again."""
+
+    def add(dicts: list[dict]) -> dict:
+        total: dict = {}
+        for d in dicts:
+            for key, value in d.items():
+                total[key] = total.get(key, 0) + value
+        return total
+
+    def by_key(name: str) -> dict[str, list[dict]]:
+        grouped: dict[str, list[dict]] = {}
+        for part in parts:
+            for key, value in part[name].items():
+                grouped.setdefault(key, []).append(value)
+        return grouped
+
+    mrr = {
+        month: {c: f"{v:.6f}" for c, v in add([{c: Decimal(x) for c, x in m.items()} for m in months]).items()}
+        for month, months in sorted(by_key("mrr_by_month_minor").items())
+    }
+    churn = {month: add(records) for month, records in sorted(by_key("churn_by_month").items())}
+    for record in churn.values():
+        record["expected_voluntary"] = round(record["expected_voluntary"], 6)
+    return {
+        "events": add([part["events"] for part in parts]),
+        "files": files,
+        "counts": dict(sorted(add([part["counts"] for part in parts]).items())),
+        "mrr_by_month_minor": mrr,
+        "churn_by_month": churn,
+        "activation_by_variant": {v: add(records) for v, records in sorted(by_key("activation_by_variant").items())},
+    }
 
 
 def stderr_progress(message: str) -> None:
