@@ -798,7 +798,10 @@ def _generate_in_shards(cfg: GeneratorConfig, shards: int) -> dict:
     quiet = replace(cfg, progress=None)
     parts: list[dict] = []
     workers = min(shards, os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # fork where there is one: a worker then needs no re-import of the caller's main module (spawn
+    # fails in a script without an `if __name__ == "__main__"` guard), and shares nothing but cfg
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         futures = [pool.submit(_run_shard, quiet, scratch / f"{k:04d}", k, shards) for k in range(shards)]
         for k, future in enumerate(futures):  # in shard order, so each day's members are in shard order
             parts.append(future.result())
