@@ -44,7 +44,8 @@ class DailyWriter:
         # An event dated on a day whose file is already written (a call a few minutes before midnight,
         # emitted just after it) is delivered late: it goes into the first open day's file.
         day = max(day_of(ts), self.open_day)
-        # orjson writes the bytes json.dumps(separators=(",", ":")) would, in half the time
+        # compact JSON in half json.dumps' time; the same bytes for this ASCII-only data (orjson
+        # would write other text as UTF-8 where json.dumps writes \u escapes: both valid JSON)
         self.pending[(source, day)].append(orjson.dumps(record))
         self.counts[source] += 1
 
