@@ -59,9 +59,10 @@ with
 {%- endfor %}
 
 per_id as (
-    select * from stripe_per_id
-    union all
-    select * from segment_per_id
+    {%- for name, _, _, _ in sources %}
+    {% if not loop.first %}union all
+    {% endif %}select * from {{ name }}_per_id
+    {%- endfor %}
 )
 
 select

@@ -128,7 +128,9 @@ class Company:
         return (k - 1) * self.shards + self.shard + 1
 
     def new_id(self, prefix: str, number: int | None = None) -> str:
-        return f"{prefix}_{self.cfg.seed % 1000:03d}{number or self.number(prefix):011d}"
+        if number is None:
+            number = self.number(prefix)
+        return f"{prefix}_{self.cfg.seed % 1000:03d}{number:011d}"
 
     def count(self, key: str, by: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + by
