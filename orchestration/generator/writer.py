@@ -64,7 +64,8 @@ class DailyWriter:
         self.rng.shuffle(lines)
         path = self.out_dir / source / f"{source}_events_{day}.jsonl.gz"
         tmp = path.with_suffix(".gz.partial")
-        with gzip.open(tmp, "wb", compresslevel=1) as handle:
+        # mtime=0: no clock in the gzip header, so a seed gives the same bytes on every run
+        with gzip.GzipFile(tmp, "wb", compresslevel=1, mtime=0) as handle:
             handle.write(b"\n".join(lines))
             handle.write(b"\n")
         tmp.replace(path)  # the extractor never sees a half-written file
