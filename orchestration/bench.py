@@ -175,13 +175,30 @@ def machine() -> dict:
     memory_kb = next(
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
+    import duckdb
+
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(memory_kb / 1024**2, 1),
         "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
         "os": platform.platform(),
     }
+
+
+def code_version() -> str | None:
+    """The commit the bench ran (`-dirty` if the checkout had changes), or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty", "--abbrev=7"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def _hold_back_last_days(landing: Path, held: Path, count: int) -> list[str]:
@@ -401,7 +418,8 @@ def ratios(size: dict) -> dict:
 def markdown(results: dict) -> str:
     lines = [
         f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
-        f"{results['machine']['memory_gib']} GiB; {results['started_at']} (`subwh bench`).",
+        f"{results['machine']['memory_gib']} GiB; {results['started_at']} (`subwh bench`, code "
+        f"{results.get('code') or 'unknown'}).",
         "",
         "| events | phase | wall | rows/s | peak memory | ok |",
         "|---|---|---:|---:|---:|---|",
@@ -428,7 +446,12 @@ def markdown(results: dict) -> str:
 
 
 def run_bench(labels: list[str], work_dir: Path, out_dir: Path, seed: int, peer: bool) -> Path:
-    results = {"started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(), "sizes": []}
+    results = {
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "code": code_version(),
+        "machine": machine(),
+        "sizes": [],
+    }
     for label in labels:
         size = bench_size(label, SIZES[label], work_dir.resolve(), seed, peer)
         size["ratios"] = ratios(size)

@@ -32,8 +32,10 @@ def test_every_phase_runs_and_the_floor_and_peer_compute_the_same_numbers(tmp_pa
     assert phases["pipeline"]["rows"] == size["history_rows"] > size["incremental_rows"] > 0
     size["ratios"] = ratios(size)
     assert set(size["ratios"]) == {"pipeline_over_floor", "peer_over_pipeline", "incremental_over_full"}
-    table = markdown({"machine": {"cpu": "x", "cores": 2, "memory_gib": 1}, "started_at": "now", "sizes": [size]})
+    results = {"machine": {"cpu": "x", "cores": 2, "memory_gib": 1}, "started_at": "now", "code": "abc1234"}
+    table = markdown({**results, "sizes": [size]})
     assert "| tiny | pipeline |" in table and "floor_marts_equal_pipeline: True" in table
+    assert "code abc1234" in table
     json.dumps(size)  # the results file is plain JSON
 
     # The measured daily run is in steady state: the backfill's loads were moved two days back (aged),
