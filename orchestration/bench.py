@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import yaml
+
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SIZES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
@@ -263,6 +265,16 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _write_instance_settings(dagster_home: Path) -> None:
+    """The project's `dagster.yaml` (one run at a time, run monitoring, retention, no telemetry) for the
+    bench's own Dagster instance, without its storage paths, which then default to `dagster_home`."""
+    settings = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    for key in ("storage", "local_artifact_storage", "compute_logs"):
+        settings.pop(key, None)
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
 def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -> dict:
     root = work_dir / label
     landing, held, logs = root / "landing", root / "held_back_days", root / "logs"
@@ -274,7 +286,7 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
         "SUBWH_PII_HASH_KEY": BENCH_PII_KEY,
         "TZ": "UTC",
     }
-    (root / "dagster_home").mkdir(parents=True, exist_ok=True)
+    _write_instance_settings(root / "dagster_home")
     subwh = str(Path(sys.executable).parent / "subwh")
     phases: list[Phase] = []
 
@@ -285,7 +297,7 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
         print(f"bench: {label}: reusing the generated data in {landing}", flush=True)
     else:
         shutil.rmtree(root, ignore_errors=True)
-        (root / "dagster_home").mkdir(parents=True)
+        _write_instance_settings(root / "dagster_home")
         argv = [subwh, "generate", "--events", str(events), "--seed", str(seed), "--days", str(BENCH_DAYS)]
         generated = measure("generate", [*argv, "--out", str(landing)], env, logs, rows=0)
         if not generated.ok:
