@@ -8,6 +8,7 @@ import sys
 
 import duckdb
 import pytest
+import yaml
 
 from orchestration.bench import bench_size, failure_note, markdown, ratios, tree_rss_bytes
 
@@ -22,6 +23,10 @@ def test_every_phase_runs_and_the_floor_and_peer_compute_the_same_numbers(tmp_pa
     assert list(phases) == ["generate", "floor", "pipeline", "peer", "first_daily", "incremental"]
     assert all(p["ok"] for p in phases.values()), [p["note"] for p in phases.values()]
     assert all(p["seconds"] > 0 and p["peak_rss_bytes"] > 0 for p in phases.values())
+    # The runs used the project's instance settings (one run at a time, no telemetry), stored in the bench's home.
+    instance = yaml.safe_load((tmp_path / "tiny" / "dagster_home" / "dagster.yaml").read_text())
+    assert instance["telemetry"] == {"enabled": False} and instance["concurrency"]["runs"]["max_concurrent_runs"] == 1
+    assert "storage" not in instance and (tmp_path / "tiny" / "dagster_home" / "storage").is_dir()
     assert size["agreement"] == {
         "floor_marts_equal_pipeline": True,
         "floor_marts_differing": [],
