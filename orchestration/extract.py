@@ -23,20 +23,22 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.prefetch import fetched_ahead
 
 LANDING_PATTERNS = ("*.jsonl.gz", "*.jsonl", "*.json.gz", "*.json")
-# Files are committed in groups of about this much text. One transaction per file cost a commit each:
-# a file's rows (fewer than a DuckDB row group) went to the write-ahead log, then into the file again
-# at the checkpoint. A group that fills row groups is written straight to the file. On the 10M bench's
-# landing files (one process, DuckDB at 2.5GB): 81 s one file at a time, 73 s in groups of 128 MB
-# (Segment 49 s to 40 s; Stripe's larger lines gain nothing), peak memory 2.9 to 3.4 GB. 64 MB groups
-# stay under a row group for Segment's files and were slower than one file at a time (93 s). While a
-# group loads its text is held as bytes and as one Arrow copy (and in DuckDB as it is written); with a
-# Python string per line, and the lines copied into the verdicts table, loading a 149 MB group of
-# Segment lines raised the process's peak by 0.83 GB; now by 0.45 GB.
-GROUP_BYTES = 128 * 1024**2
+# Files are committed in groups of at least GROUP_LINES lines (or GROUP_BYTES of text, whichever comes
+# first). DuckDB writes an insert's full row groups (122,880 rows) straight to the file; fewer rows go
+# to the write-ahead log and into the file again at the next checkpoint. Groups were first sized in
+# bytes (128 MB): that fills row groups with Segment's lines (about 450 bytes) but not with Stripe's
+# (about 1.6 KB, 85,000 lines a group), whose commits then took 16-18 s of a 30 s load on the 10M
+# bench's files. By lines, on those files: Segment 51 s in groups of two row groups' lines, 44-45 s
+# of four, 48 s of eight; Stripe 28-29 s at two or four (capped at 512 MB). A group's lines are held
+# as one Arrow copy of its text (a file's bytes are dropped once split) and in DuckDB as they are
+# written: the load's process peaked at 1.55 GB with four, 1.43 GB with two.
+GROUP_LINES = 4 * 122_880
+GROUP_BYTES = 512 * 1024**2
 BYTE_ORDER_MARK = "\ufeff".encode()
 
 
@@ -135,9 +137,8 @@ def split_lines(data: bytes) -> tuple[pa.Array, pa.Array, list[tuple[int, str, s
     the lines that are not UTF-8. Both give the same lines: no multi-byte UTF-8 sequence contains the
     newline byte."""
     if b"\r" not in data and BYTE_ORDER_MARK not in data:
-        lines = _lines_of(data)
         try:
-            lines.validate(full=True)  # UTF-8
+            lines = _lines_of(data).cast(pa.large_string())  # checks the UTF-8
         except pa.ArrowInvalid:
             pass
         else:
@@ -148,16 +149,18 @@ def split_lines(data: bytes) -> tuple[pa.Array, pa.Array, list[tuple[int, str, s
 
 def _lines_of(data: bytes) -> pa.Array:
     """The lines of `data` (newline-separated; a newline at the end does not start a line) as an Arrow
-    string array over a copy of the bytes without their newlines. Not checked for UTF-8."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    is_newline = raw == ord("\n")
-    newlines = np.flatnonzero(is_newline)
-    # in the copy, the line a newline ends ends where the newline was, less the newlines before it
-    ends = newlines - np.arange(len(newlines))
-    if data and not data.endswith(b"\n"):
-        ends = np.append(ends, len(data) - len(newlines))  # an unterminated last line
-    offsets = np.concatenate(([0], ends)).astype(np.int64)
-    return pa.LargeStringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(raw[~is_newline]))
+    string array over a copy of the bytes without their newlines. Not checked for UTF-8.
+
+    Arrow's split over the file as one binary value (no copy of its own) finds the newlines and copies
+    the lines in C: on 20 days of the 10M bench's Segment files (740 MB) 0.3 s, where numpy's mask
+    (a byte of mask per byte, then a masked copy) took 1.0 s."""
+    if not data:
+        return pa.array([], pa.large_binary())
+    whole = pa.Array.from_buffers(
+        pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)]
+    )
+    lines = pc.split_pattern(whole, "\n").flatten()
+    return lines.slice(0, len(lines) - 1) if data.endswith(b"\n") else lines
 
 
 def _line_text(line: str) -> str:
@@ -184,22 +187,19 @@ def _split_lines_one_by_one(data: bytes) -> tuple[list[int], list[str], list[tup
 
 def _classify_sql(spec: SourceSpec) -> str:
     """One row per line of `batch` (file_index, line_number, event_id, reason), `reason` NULL when the
-    line is loadable. Each line is parsed twice (its root type, then every field at once), not once
-    per field."""
+    line is loadable. Each line is parsed once for every field at once (not once per field); a line
+    that is not JSON fails that parse. Only a line without an id is parsed again, for its root type:
+    a path into an array or a scalar finds nothing, so every line that is not an object lands there
+    (that second parse of every line was a fifth of the classification's time)."""
     paths = ", ".join(f"'{path}'" for path in (spec.id_path, spec.type_path, *spec.time_paths))
     return f"""
         with parsed as (
-            select
-                file_index,
-                line_number,
-                line,
-                try(json_type(line)) as root_type,
-                try(json_extract_string(line, [{paths}])) as fields
+            select file_index, line_number, line, try(json_extract_string(line, [{paths}])) as fields
             from batch
         ),
         named as (
-            select file_index, line_number, line, root_type, fields[1] as event_id, fields[2] as event_type,
-                   fields[3:] as times
+            select file_index, line_number, line, fields is not null as is_json, fields[1] as event_id,
+                   fields[2] as event_type, fields[3:] as times
             from parsed
         )
         select
@@ -208,9 +208,11 @@ def _classify_sql(spec: SourceSpec) -> str:
             event_id,
             case
                 -- a blank line never parses, and trim() costs as much as the parse: test it only then
-                when root_type is null and trim(line) = '' then 'blank line'
-                when root_type is null then 'not valid JSON'
-                when root_type <> 'OBJECT' then 'not a JSON object'
+                when not is_json and trim(line) = '' then 'blank line'
+                when not is_json then 'not valid JSON'
+                -- CASE evaluates a branch only for the lines that reach it: the root type is parsed
+                -- for the lines without an id
+                when coalesce(event_id, '') = '' and try(json_type(line)) <> 'OBJECT' then 'not a JSON object'
                 when coalesce(event_id, '') = '' then 'missing field {spec.id_path.removeprefix("$.")}'
                 when coalesce(event_type, '') = '' then 'missing field {spec.type_path.removeprefix("$.")}'
                 when not ({spec.time_check_sql}) then 'missing or unparsable time field'
@@ -221,9 +223,22 @@ def _classify_sql(spec: SourceSpec) -> str:
 
 @dataclass(frozen=True)
 class LandingFile:
+    """A landing file read and split into lines (split_lines), ready to load."""
+
     name: str  # relative to the landing directory, as stored in source_file
     file_hash: str
-    data: bytes  # the text bytes (gunzipped)
+    line_numbers: pa.Array
+    lines: pa.Array
+    rejects: list[tuple[int, str, str]]  # (line number, text shown, reason): lines that are not UTF-8
+    text_bytes: int  # the size of its text (gunzipped)
+
+    @classmethod
+    def of(cls, name: str, file_hash: str, data: bytes) -> LandingFile:
+        return cls(name, file_hash, *split_lines(data), text_bytes=len(data))
+
+    @property
+    def lines_read(self) -> int:
+        return len(self.lines) + len(self.rejects)
 
 
 def load_files(
@@ -238,14 +253,13 @@ def load_files(
     results = [LoadResult(source=spec.name, files_loaded=1) for _ in files]
     numbers, lines, indices, rejects = [], [], [], []
     for index, landing_file in enumerate(files):
-        file_numbers, file_lines, file_rejects = split_lines(landing_file.data)
-        numbers.append(file_numbers)
-        lines.append(file_lines)
-        indices.append(pa.array(np.full(len(file_lines), index, dtype=np.int32)))
-        rejects += [(landing_file.name, number, text, reason) for number, text, reason in file_rejects]
-        results[index].lines_read = len(file_lines) + len(file_rejects)
-        results[index].lines_quarantined = len(file_rejects)
-        for _, _, reason in file_rejects:
+        numbers.append(landing_file.line_numbers)
+        lines.append(landing_file.lines)
+        indices.append(pa.array(np.full(len(landing_file.lines), index, dtype=np.int32)))
+        rejects += [(landing_file.name, number, text, reason) for number, text, reason in landing_file.rejects]
+        results[index].lines_read = landing_file.lines_read
+        results[index].lines_quarantined = len(landing_file.rejects)
+        for _, _, reason in landing_file.rejects:
             key = reason.split(" at byte")[0]
             results[index].reasons[key] = results[index].reasons.get(key, 0) + 1
     batch = pa.table(
@@ -336,15 +350,16 @@ class FileStat:
 
 def _read_ahead(
     paths: list[Path], landing_dir: Path, known: set[str], seen: dict[str, tuple[FileStat, str]]
-) -> Iterator[tuple[str, FileStat, str, bytes | None]]:
-    """Each file's name (relative to the landing directory), stat, SHA-256 and text bytes (None when
-    the hash was already in `known`). A file whose name, size and modification time are as `seen`
-    recorded them with a known hash is not read: it is that hash. The next file is read, hashed and
-    gunzipped in a thread while the caller loads the current one. The stat is taken before the read:
-    a file changed in between shows another stat next time, and is read again then."""
+) -> Iterator[tuple[str, FileStat, str, LandingFile | None]]:
+    """Each file's name (relative to the landing directory), stat, SHA-256 and lines (None when the
+    hash was already in `known`). A file whose name, size and modification time are as `seen`
+    recorded them with a known hash is not read: it is that hash. The next file is read, hashed,
+    gunzipped and split in a thread (each step releases the GIL) while the caller loads the current
+    one; its bytes are dropped once split. The stat is taken before the read: a file changed in
+    between shows another stat next time, and is read again then."""
     root = landing_dir.resolve()
 
-    def read(path: Path) -> tuple[str, FileStat, str, bytes | None]:
+    def read(path: Path) -> tuple[str, FileStat, str, LandingFile | None]:
         name = str(path.relative_to(root))
         status = path.stat()
         stat = FileStat(status.st_size, status.st_mtime_ns)
@@ -353,23 +368,51 @@ def _read_ahead(
             return name, stat, recorded[1], None
         raw = path.read_bytes()
         file_hash = hashlib.sha256(raw).hexdigest()
-        return name, stat, file_hash, None if file_hash in known else decompress_landing_bytes(path, raw)
+        if file_hash in known:
+            return name, stat, file_hash, None
+        return name, stat, file_hash, LandingFile.of(name, file_hash, decompress_landing_bytes(path, raw))
 
     return fetched_ahead(map(read, paths))
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, load_id: str, group_bytes: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: str,
+    load_id: str,
+    group_lines: int | None = None,
+    group_bytes: int | None = None,
 ) -> LoadResult:
     """Load every landing file of `source` not loaded before (by content hash). Files are committed in
-    groups of about `group_bytes` of text (GROUP_BYTES by default), each group in one transaction."""
+    groups, each in one transaction: a group closes at `group_lines` lines or `group_bytes` of text
+    (GROUP_LINES and GROUP_BYTES by default)."""
     spec = SOURCES[source]
-    group_bytes = group_bytes or GROUP_BYTES
     ensure_raw_schema(con)
     # With DuckDB's default 16 MB threshold the write-ahead log is checkpointed into the file over and
     # over, rewriting the same row groups: one checkpoint at the end is faster (a third less time on
     # Stripe's large lines) and leaves a smaller file.
     con.execute("set checkpoint_threshold = '1GB'")
+    # DuckDB inserts on two threads, and each thread leaves a part-filled row group behind each insert;
+    # its checkpoint then merges neighbouring part-filled groups ("vacuum"), rewriting about every row
+    # loaded. The raw tables are only appended to (no deletes to clean up), so the merge only costs:
+    # on the 10M bench's Segment files the final checkpoint took 15.7 s with it and 0.3 s without, and
+    # the file grew to 2.4 GB instead of 1.25 GB. Set for this load only.
+    con.execute("set max_vacuum_tasks = 0")
+    try:
+        return _load_new_files(con, landing_dir, spec, load_id, group_lines or GROUP_LINES, group_bytes or GROUP_BYTES)
+    finally:
+        con.execute("reset max_vacuum_tasks")
+
+
+def _load_new_files(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    spec: SourceSpec,
+    load_id: str,
+    group_lines: int,
+    group_bytes: int,
+) -> LoadResult:
+    source = spec.name
     total = LoadResult(source=source)
     known = {
         row[0] for row in con.execute("select file_hash from raw.load_manifest where source = ?", [source]).fetchall()
@@ -394,15 +437,17 @@ def load_source(
                 total.reasons[reason] = total.reasons.get(reason, 0) + n
         group.clear()
 
-    for name, stat, file_hash, data in _read_ahead(landing_files(landing_dir, source), landing_dir, known, seen):
+    for name, stat, file_hash, landing_file in _read_ahead(
+        landing_files(landing_dir, source), landing_dir, known, seen
+    ):
         if seen.get(name) != (stat, file_hash):
             hashed[name] = (stat, file_hash)
         if file_hash in known:  # loaded before, or the same bytes under another name earlier in this run
             total.files_skipped += 1
             continue
         known.add(file_hash)
-        group.append(LandingFile(name, file_hash, data))
-        if sum(len(landing_file.data) for landing_file in group) >= group_bytes:
+        group.append(landing_file)
+        if sum(f.lines_read for f in group) >= group_lines or sum(f.text_bytes for f in group) >= group_bytes:
             commit_group()
     if group:
         commit_group()
