@@ -102,7 +102,7 @@ def test_accepted_loads_leave_the_pending_batch(tmp_path, con):
     assert len(pending_batch(con, "stripe")) == 0
     (landing / "stripe" / "b.jsonl").write_text(_stripe("evt_2", currency="usd") + "\n")
     load_source(con, landing, "stripe", "load-2")
-    assert pending_batch(con, "stripe")["event_id"].tolist() == ["evt_2"]
+    assert pending_batch(con, "stripe")["source_file"].tolist() == ["stripe/b.jsonl"]
 
 
 def test_a_load_whose_clock_stepped_back_is_still_pending(tmp_path, con, monkeypatch):
@@ -117,7 +117,7 @@ def test_a_load_whose_clock_stepped_back_is_still_pending(tmp_path, con, monkeyp
     load_source(con, landing, "stripe", "load-2")
     loaded_at = dict(con.execute("select event_id, loaded_at from raw.stripe_events").fetchall())
     assert loaded_at["evt_2"] < loaded_at["evt_1"]  # the pending load sorts before the accepted one
-    assert pending_batch(con, "stripe")["event_id"].tolist() == ["evt_2"]
+    assert pending_batch(con, "stripe")["source_file"].tolist() == ["stripe/b.jsonl"]
 
 
 def _digest(path) -> str:
