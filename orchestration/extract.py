@@ -392,7 +392,7 @@ def load_source(
     # over, rewriting the same row groups: one checkpoint at the end is faster (a third less time on
     # Stripe's large lines) and leaves a smaller file.
     con.execute("set checkpoint_threshold = '1GB'")
-    # DuckDB inserts on two threads, and each thread leaves a part-filled row group behind each insert;
+    # DuckDB inserts on all its threads, and each leaves a part-filled row group behind each insert;
     # its checkpoint then merges neighbouring part-filled groups ("vacuum"), rewriting about every row
     # loaded. The raw tables are only appended to (no deletes to clean up), so the merge only costs:
     # on the 10M bench's Segment files the final checkpoint took 15.7 s with it and 0.3 s without, and
