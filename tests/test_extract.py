@@ -88,6 +88,27 @@ def test_a_file_split_whole_gives_the_lines_split_one_by_one(data):
     assert (numbers.to_pylist(), lines.to_pylist(), rejects) == _split_lines_one_by_one(data)
 
 
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda data: b"not gzip" + data, "Not a gzipped file"),
+        (lambda data: data[: len(data) // 2], "ended before the end-of-stream marker"),
+        # a stored block whose length and its complement disagree, after a valid header
+        (lambda data: data[:10] + b"\x00\x05\x00\x05\x00" + data[15:], "Invalid deflate block"),
+    ],
+)
+def test_an_unreadable_gzip_file_is_named_and_nothing_is_loaded(tmp_path, con, damage, reason):
+    landing = tmp_path / "landing"
+    (landing / "stripe").mkdir(parents=True)
+    (landing / "stripe" / "a.jsonl").write_text(json.dumps(GOOD) + "\n")
+    data = gzip.compress((json.dumps(dict(GOOD, id="evt_2")) + "\n").encode() * 50, mtime=0)
+    (landing / "stripe" / "b.jsonl.gz").write_bytes(damage(data))
+
+    with pytest.raises(ValueError, match=f"b.jsonl.gz: not a readable gzip file .*{reason}"):
+        load_source(con, landing, "stripe", "load-1")
+    assert con.execute("select count(*) from raw.stripe_events").fetchone() == (0,)
+
+
 def test_loading_the_same_files_twice_changes_nothing(tmp_path, con):
     landing = tmp_path / "landing"
     (landing / "stripe").mkdir(parents=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import orjson
+
 _LIBRARY = {"name": "analytics.js", "version": "next-1.70.0"}
 _USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64)"
 
@@ -42,33 +44,43 @@ def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, 
     }
 
 
-def track(
+# JSON text of each event name (a handful), and of `{}`, the usage events' properties
+_EVENT_JSON: dict[str, str] = {}
+
+
+def track_line(
     message_id: str,
     ts: float,
+    skew: float,
     event: str,
     properties: dict,
-    user_id: str | None,
-    anonymous_id: str,
-    account_id: str | None,
-    path: str,
-    skew: float = 0.2,
-) -> dict:
-    # _common's fields, written out: one dict literal per call (the generator's most frequent line)
+    who: str,
+    context: str,
+) -> bytes:
+    """A track call as one JSON line: the bytes `orjson.dumps` writes for the call's dict (fields in
+    Segment's order: type, event, messageId, userId, anonymousId, timestamp, sentAt, receivedAt,
+    properties, context), formatted from text the caller keeps per user (`who`: the userId and
+    anonymousId members; `context`: the context object, see `track_parts`). It is the generator's most
+    frequent line: formatting it costs a third of building the dict and dumping it."""
+    event_json = _EVENT_JSON.get(event)
+    if event_json is None:
+        event_json = _EVENT_JSON[event] = orjson.dumps(event).decode()
+    properties_json = orjson.dumps(properties).decode() if properties else "{}"
+    # sentAt is the client's clock (skewed); receivedAt is the collector's, a little later.
+    return (
+        f'{{"type":"track","event":{event_json},"messageId":"{message_id}",{who},'
+        f'"timestamp":"{iso(ts)}","sentAt":"{iso(ts + skew)}","receivedAt":"{iso(ts + 0.35)}",'
+        f'"properties":{properties_json},"context":{context}}}'
+    ).encode()
+
+
+def track_parts(user_id: str | None, anonymous_id: str, account_id: str | None, path: str) -> tuple[str, str]:
+    """The `who` and `context` text of `track_line` for one user on one page."""
+    who = orjson.dumps({"userId": user_id, "anonymousId": anonymous_id}).decode()[1:-1]
     context = {"library": _LIBRARY, "page": {"path": path}, "userAgent": _USER_AGENT}
     if account_id:
         context["groupId"] = account_id
-    return {
-        "type": "track",
-        "event": event,
-        "messageId": message_id,
-        "userId": user_id,
-        "anonymousId": anonymous_id,
-        "timestamp": iso(ts),
-        "sentAt": iso(ts + skew),
-        "receivedAt": iso(ts + 0.35),
-        "properties": properties,
-        "context": context,
-    }
+    return who, orjson.dumps(context).decode()
 
 
 def identify(message_id: str, ts: float, user_id: str, anonymous_id: str, traits: dict) -> dict:

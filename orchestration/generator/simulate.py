@@ -154,18 +154,21 @@ class Company:
     def track(self, u: dict, ts: float, event: str, properties: dict, path: str = "/app") -> None:
         if ts >= self.end_ts:
             return
-        call = seg.track(
-            self.new_id("msg"),
-            ts,
-            event,
-            properties,
-            u["user_id"],
-            u["anonymous_id"],
-            u["account_id"],
-            path,
-            skew=self.rng.uniform(-2, 2),
-        )
-        self.writer.write("segment", ts, call)
+        message_id = self.new_id("msg")
+        skew = self.rng.uniform(-2, 2)
+        # The user's `who` and /app `context` text are made once and kept with the user: most calls
+        # are on /app. They name the user id they were made for (a user's anonymous copy has none).
+        cached = u.get("_track")
+        if cached is None or cached[0] != u["user_id"]:
+            cached = u["_track"] = (u["user_id"], *self._track_parts(u, "/app"))
+        _, who, context = cached
+        if path != "/app":
+            context = self._track_parts(u, path)[1]
+        self.writer.write_line("segment", ts, seg.track_line(message_id, ts, skew, event, properties, who, context))
+
+    @staticmethod
+    def _track_parts(u: dict, path: str) -> tuple[str, str]:
+        return seg.track_parts(u["user_id"], u["anonymous_id"], u["account_id"], path)
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> dict:
