@@ -13,7 +13,7 @@ _USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64)"
 
 _DAY_PREFIXES: dict[int, str] = {}
 # "HH:MM:SS." for each second of a day and "mmmZ" for each millisecond: an ISO time is three lookups
-_CLOCK = [f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+CLOCK = [f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
 _MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
 
 
@@ -28,8 +28,16 @@ def iso(ts: float) -> str:
     day, second = divmod(whole, 86_400)
     prefix = _DAY_PREFIXES.get(day)
     if prefix is None:
+        prefix = day_prefix(day)
+    return prefix + CLOCK[second] + _MILLIS[int(ts * 1000) % 1000]
+
+
+def day_prefix(day: int) -> str:
+    """`2024-01-31T` for the `day`-th day since 1970-01-01 (kept: a history has a few hundred)."""
+    prefix = _DAY_PREFIXES.get(day)
+    if prefix is None:
         prefix = _DAY_PREFIXES[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%dT")
-    return prefix + _CLOCK[second] + _MILLIS[int(ts * 1000) % 1000]
+    return prefix
 
 
 def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, skew: float) -> dict:

@@ -26,6 +26,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 from orchestration.generator import segment_calls as seg
 from orchestration.generator import stripe_objects as so
 from orchestration.generator.catalog import (
@@ -38,9 +40,9 @@ from orchestration.generator.catalog import (
     PERSONAS,
     PLAN_ORDER,
     TERM_MONTHS,
-    USAGE_EVENTS,
     Truths,
 )
+from orchestration.generator.usage import UsageDays
 from orchestration.generator.writer import DailyWriter, day_of
 
 DAY = 86_400
@@ -55,6 +57,8 @@ PARAMS_FILE = "generator_params.json"
 SHARD_USERS = 20_000
 COUNTRY = {"usd": "US", "eur": "DE", "jpy": "JP"}
 VAT = {"eur": Fraction(20, 100)}  # tax-exclusive VAT on EUR invoices; MRR excludes it
+# log(1 - p_return) of `Company.active_day`, by whether the user activated
+_LOG_STAY_AWAY = {True: math.log(1 - 0.5), False: math.log(1 - 0.15)}
 CANCEL_FEEDBACK = ["too_expensive", "missing_features", "switched_service", "unused", "other"]
 
 
@@ -86,6 +90,11 @@ def _add_months(ts: int, months: int) -> int:
     return int(dt.replace(year=year, month=month, day=day).timestamp())
 
 
+def _seed(name: str) -> int:
+    """A numpy generator's seed named by text (random.Random hashes text seeds with SHA-512)."""
+    return random.Random(name).getrandbits(64)
+
+
 def _pick(rng: random.Random, weights: dict) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
@@ -103,7 +112,8 @@ class Company:
         # One shard keeps the seeds of the unsharded generator, so its data is what it always was.
         base = cfg.seed if shards == 1 else f"{cfg.seed}/{shard}/{shards}"
         self.rng = random.Random(base)
-        self.writer = DailyWriter(out_dir or cfg.out_dir, random.Random(cfg.seed + 1 if shards == 1 else f"{base}/w"))
+        self.writer = DailyWriter(out_dir or cfg.out_dir, np.random.default_rng(_seed(f"{base}/writer")))
+        self.usage = UsageDays(np.random.default_rng(_seed(f"{base}/usage")))
         self.users = cfg.users // shards + (shard < cfg.users % shards)
         self.start_ts = _ts(cfg.start)
         self.end_ts = self.start_ts + cfg.days * DAY
@@ -127,6 +137,12 @@ class Company:
         k = self.ids.get(prefix, 0) + 1
         self.ids[prefix] = k
         return (k - 1) * self.shards + self.shard + 1
+
+    def numbers(self, prefix: str, n: int) -> np.ndarray:
+        """The next `n` numbers of `prefix`'s ids, as `number` would give them one by one."""
+        k = self.ids.get(prefix, 0)
+        self.ids[prefix] = k + n
+        return np.arange(k, k + n, dtype=np.int64) * self.shards + self.shard + 1
 
     def new_id(self, prefix: str, number: int | None = None) -> str:
         if number is None:
@@ -156,19 +172,28 @@ class Company:
             return
         message_id = self.new_id("msg")
         skew = self.rng.uniform(-2, 2)
-        # The user's `who` and /app `context` text are made once and kept with the user: most calls
-        # are on /app. They name the user id they were made for (a user's anonymous copy has none).
-        cached = u.get("_track")
-        if cached is None or cached[0] != u["user_id"]:
-            cached = u["_track"] = (u["user_id"], *self._track_parts(u, "/app"))
-        _, who, context = cached
+        who, context = self._track_parts(u)
         if path != "/app":
-            context = self._track_parts(u, path)[1]
+            context = seg.track_parts(u["user_id"], u["anonymous_id"], u["account_id"], path)[1]
         self.writer.write_line("segment", ts, seg.track_line(message_id, ts, skew, event, properties, who, context))
 
     @staticmethod
-    def _track_parts(u: dict, path: str) -> tuple[str, str]:
-        return seg.track_parts(u["user_id"], u["anonymous_id"], u["account_id"], path)
+    def _track_parts(u: dict) -> tuple[str, str]:
+        """The user's `who` and /app `context` text (segment_calls.track_parts), made once and kept
+        with the user: most calls are on /app. They name the user id they were made for (a user's
+        anonymous copy has none)."""
+        cached = u.get("_track")
+        if cached is None or cached[0] != u["user_id"]:
+            cached = u["_track"] = (
+                u["user_id"],
+                *seg.track_parts(u["user_id"], u["anonymous_id"], u["account_id"], "/app"),
+            )
+        return cached[1], cached[2]
+
+    def _write_usage(self) -> None:
+        """Draw and buffer the usage calls of the active days since the last time."""
+        ts, lines = self.usage.lines(self.end_ts, lambda n: self.numbers("msg", n), f"msg{self.id_seed}")
+        self.writer.write_lines("segment", ts, lines)
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> dict:
@@ -182,10 +207,12 @@ class Company:
             self.now = ts
             day = day_of(ts)
             if day != current_day:
+                self._write_usage()
                 self.writer.flush_before(day)
                 current_day = day
             fn(*args)
         self._record_mrr("horizon")
+        self._write_usage()
         self.writer.close()
         return {
             "events": dict(self.writer.counts),
@@ -398,14 +425,13 @@ class Company:
         rng, now = self.rng, self.now
         if now > u["active_until"]:
             return
-        # randrange(a, b + 1) is randint(a, b), the same draws, one call less: the busiest loop
-        for _ in range(rng.randrange(1, 6)):
-            self.track(u, now + rng.randrange(0, 6 * HOUR + 1), rng.choice(USAGE_EVENTS), {})
-        p_return = 0.5 if u["activated"] else 0.15
-        gap = 1
-        while rng.random() > p_return and gap < 60:
-            gap += 1
-        self.at(now + gap * DAY + rng.randrange(-HOUR, HOUR + 1), self.active_day, u)
+        # one to five calls within six hours, drawn and written with the day's other usage calls
+        self.usage.add(now, *self._track_parts(u))
+        # Days until the next active one: each following day brings them back with chance p_return
+        # (0.5 once activated, 0.15 if not), so the gap is geometric, and capped at 60 days. One draw
+        # (inverse transform) instead of one per day: P(gap > g) = (1 - p_return) ** g.
+        gap = 1 + int(math.log(1.0 - rng.random()) / _LOG_STAY_AWAY[u["activated"]])
+        self.at(now + min(gap, 60) * DAY + rng.randrange(-HOUR, HOUR + 1), self.active_day, u)
 
     # -- billing --------------------------------------------------------------------------------
     def start_trial(self, u: dict) -> None:

@@ -6,11 +6,11 @@ inside a day are shuffled (deterministically): both sources deliver at least onc
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import orjson
 from isal import igzip
 
@@ -30,7 +30,7 @@ def day_of(ts: float) -> str:
 
 
 class DailyWriter:
-    def __init__(self, out_dir: Path, rng: random.Random):
+    def __init__(self, out_dir: Path, rng: np.random.Generator):
         self.out_dir = out_dir
         self.rng = rng
         self.pending: dict[tuple[str, str], list[bytes]] = defaultdict(list)
@@ -53,6 +53,15 @@ class DailyWriter:
         self.pending[(source, day)].append(line)
         self.counts[source] += 1
 
+    def write_lines(self, source: str, ts: np.ndarray, lines: list[bytes]) -> None:
+        """`write_line` for many lines at once; `ts` holds their times (whole seconds)."""
+        days = ts // 86_400
+        unique = np.unique(days)
+        for day in unique:
+            chosen = lines if len(unique) == 1 else [lines[i] for i in np.flatnonzero(days == day)]
+            self.pending[(source, max(day_of(int(day) * 86_400), self.open_day))].extend(chosen)
+        self.counts[source] += len(lines)
+
     def flush_before(self, day: str) -> None:
         """Write every buffered day strictly before `day` (ISO date strings sort as dates)."""
         for key in sorted(k for k in self.pending if k[1] < day):
@@ -65,7 +74,7 @@ class DailyWriter:
 
     def _write_day(self, source: str, day: str) -> None:
         lines = self.pending.pop((source, day))
-        self.rng.shuffle(lines)
+        lines = [lines[i] for i in self.rng.permutation(len(lines))]  # random.shuffle: 10x the time
         path = self.out_dir / source / f"{source}_events_{day}.jsonl.gz"
         tmp = path.with_suffix(".gz.partial")
         # Intel's ISA-L deflate: standard gzip, 4x zlib's speed at its level 1 on these lines (and a
