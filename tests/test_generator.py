@@ -1,12 +1,15 @@
 import gzip
 import hashlib
 import json
-from datetime import date
+import random
+from datetime import UTC, date, datetime
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
-from orchestration.generator import GeneratorConfig, generate, simulate
-from orchestration.generator.catalog import PLAN_ORDER
+from orchestration.generator import GeneratorConfig, generate, segment_calls, simulate, usage
+from orchestration.generator.catalog import PLAN_ORDER, USAGE_EVENTS
 
 
 def _digest(root) -> str:
@@ -87,3 +90,44 @@ def test_a_run_split_into_shards_reads_as_one_company(tmp_path, monkeypatch):
     assert len(files) == params["realized"]["files"]
     multi_member = duckdb.sql(f"select count(*) from read_ndjson_objects({[str(f) for f in files]})")
     assert multi_member.fetchall() == [(len(events) + len(calls),)]
+
+
+def test_iso_writes_what_datetime_writes_to_the_millisecond():
+    rng = random.Random(1)
+    times = [1_704_067_200 + rng.random() * 400 * 86_400 for _ in range(20_000)]
+    times += [1_704_067_205.9999996, 1_704_067_205.99999949, 1_704_067_205.0, 1_704_153_599.9999999]
+    for ts in times:
+        at = datetime.fromtimestamp(ts, UTC)
+        assert segment_calls.iso(ts) == at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z", ts
+
+
+def test_usage_lines_formatted_at_once_are_the_lines_of_one_call_at_a_time():
+    """The usage calls of a simulated day are formatted by Arrow (usage.track_lines); each line must be
+    the one segment_calls.track_line writes for the same call, byte for byte."""
+    rng = np.random.default_rng(3)
+    n = 5_000
+    ts = 1_704_067_200 + rng.integers(0, 200 * 86_400, n)
+    skew = rng.uniform(-2, 2, n)
+    event = rng.integers(0, len(USAGE_EVENTS), n)
+    numbers = rng.integers(1, 10**11, n)
+    users = [
+        segment_calls.track_parts(f"usr_{k}", f"anon-{k}", f"acct_{k // 3}" if k % 4 else None, "/app")
+        for k in range(50)
+    ]
+    user = rng.integers(0, len(users), n)
+    lines = usage.track_lines(
+        ts,
+        skew,
+        pa.array([json.dumps(USAGE_EVENTS[e]) for e in event]),
+        "msg_007",
+        numbers,
+        pa.array([users[u][0] for u in user]),
+        pa.array([users[u][1] for u in user]),
+    )
+    for k in range(n):
+        who, context = users[user[k]]
+        expected = segment_calls.track_line(
+            f"msg_007{numbers[k]:011d}", int(ts[k]), float(skew[k]), USAGE_EVENTS[event[k]], {}, who, context
+        )
+        assert lines[k] == expected
+        assert json.loads(lines[k])["properties"] == {}

@@ -22,14 +22,13 @@ def iso(ts: float) -> str:
     `datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.")` plus the milliseconds, without
     a datetime per call (it is called three times per generated call)."""
     whole = math.floor(ts)
-    # fromtimestamp rounds to the microsecond (half to even): 999,999.5 and above is the next second
-    if (ts - whole) * 1e6 >= 999_999.5:
-        whole += 1
-    day, second = divmod(whole, 86_400)
+    # fromtimestamp rounds the fraction to the microsecond (half to even), then %f is cut to millis
+    seconds, micros = divmod(whole * 1_000_000 + round((ts - whole) * 1e6), 1_000_000)
+    day, second = divmod(seconds, 86_400)
     prefix = _DAY_PREFIXES.get(day)
     if prefix is None:
         prefix = day_prefix(day)
-    return prefix + CLOCK[second] + _MILLIS[int(ts * 1000) % 1000]
+    return prefix + CLOCK[second] + _MILLIS[micros // 1000]
 
 
 def day_prefix(day: int) -> str:

@@ -58,31 +58,53 @@ class UsageDays:
         self.starts, self.who, self.context = [], [], []
         if not len(ts):
             return ts, []
-        digits = pc.utf8_lpad(pa.array(numbers(len(ts))).cast(pa.string()), 11, "0")
-        line = pc.binary_join_element_wise(
-            '{"type":"track","event":',
-            _EVENTS_JSON.take(event),
-            ',"messageId":"',
-            id_prefix,
-            digits,
-            '",',
-            who,
-            ',"timestamp":"',
-            *_iso(ts * 1000),
-            'Z","sentAt":"',
-            *_iso(np.floor((ts + skew) * 1000).astype(np.int64)),  # the client's clock, skewed
-            'Z","receivedAt":"',
-            *_iso(ts * 1000 + 350),  # the collector's clock, a little later
-            'Z","properties":{},"context":',
-            context,
-            "}",
-            "",
-        )
-        return ts, line.cast(pa.binary()).to_pylist()
+        return ts, track_lines(ts, skew, _EVENTS_JSON.take(event), id_prefix, numbers(len(ts)), who, context)
+
+
+def track_lines(
+    ts: np.ndarray,
+    skew: np.ndarray,
+    events: pa.Array,
+    id_prefix: str,
+    numbers: np.ndarray,
+    who: pa.Array,
+    context: pa.Array,
+) -> list[bytes]:
+    """`segment_calls.track_line` for many /app calls without properties at once: times in whole
+    seconds, the client clock's skew, the events' JSON text, message ids (`id_prefix` and the number
+    in 11 digits), and the users' `who` and `context` text."""
+    digits = pc.utf8_lpad(pa.array(numbers).cast(pa.string()), 11, "0")
+    line = pc.binary_join_element_wise(
+        '{"type":"track","event":',
+        events,
+        ',"messageId":"',
+        id_prefix,
+        digits,
+        '",',
+        who,
+        ',"timestamp":"',
+        *_iso(ts * 1000),
+        'Z","sentAt":"',
+        *_iso(_millis(ts + skew)),  # the client's clock, skewed
+        'Z","receivedAt":"',
+        *_iso(ts * 1000 + 350),  # the collector's clock, a little later
+        'Z","properties":{},"context":',
+        context,
+        "}",
+        "",
+    )
+    return line.cast(pa.binary()).to_pylist()
 
 
 _CLOCK = pa.array(seg.CLOCK)
 _MILLIS = pa.array([f"{ms:03d}" for ms in range(1000)])
+
+
+def _millis(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds as epoch milliseconds the way `segment_calls.iso` reads them: the fraction
+    rounded to the microsecond (half to even), then cut to the millisecond."""
+    whole = np.floor(seconds)
+    return (whole.astype(np.int64) * 1_000_000 + np.round((seconds - whole) * 1e6).astype(np.int64)) // 1000
 
 
 def _iso(millis: np.ndarray) -> tuple[pa.Array, pa.Array, pa.Array]:
