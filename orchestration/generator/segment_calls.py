@@ -13,8 +13,9 @@ _USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64)"
 
 _DAY_PREFIXES: dict[int, str] = {}
 # "HH:MM:SS." for each second of a day and "mmmZ" for each millisecond: an ISO time is three lookups
+# (usage.py makes the same lookups with Arrow)
 CLOCK = [f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
-_MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
+MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
 
 
 def iso(ts: float) -> str:
@@ -28,7 +29,7 @@ def iso(ts: float) -> str:
     prefix = _DAY_PREFIXES.get(day)
     if prefix is None:
         prefix = day_prefix(day)
-    return prefix + CLOCK[second] + _MILLIS[micros // 1000]
+    return prefix + CLOCK[second] + MILLIS[micros // 1000]
 
 
 def day_prefix(day: int) -> str:
@@ -51,7 +52,7 @@ def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, 
     }
 
 
-# JSON text of each event name (a handful), and of `{}`, the usage events' properties
+# JSON text of each event name (a handful)
 _EVENT_JSON: dict[str, str] = {}
 
 
