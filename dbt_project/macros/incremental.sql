@@ -103,18 +103,32 @@
     its window on (first_unstaged_load). The window runs on our own load time (`loaded_at`), not the
     event's time, so a late event is new whatever its timestamp says. Rows whose id the model already holds stay
     out: for raw deliveries, the first delivery won before and a redelivery changes nothing.
-    `id_column` names the id in `relation`, `staged_id_column` the same id in the model. -#}
+    `id_column` names the id in `relation`, `staged_id_column` the same id in the model.
+    The held ids are probed with the new ones, not the other way round: DuckDB builds the hash table
+    of a `not exists` on the held side (78M message ids at 100M events: 11 s a day, cold; 6 s this
+    way). The new rows are materialized so that the planner knows how few they are. -#}
 {% macro unstaged_rows(relation, id_column='event_id', staged_id_column=none) -%}
     {%- set staged_id_column = staged_id_column or id_column -%}
-    select new_rows.*
-    from {{ relation }} as new_rows
     {%- if is_incremental() %}
-        where
-            new_rows.loaded_at >= {{ first_unstaged_load(relation) }}
-            and not exists (
-                select 1 from {{ this }} as staged
-                where staged.{{ staged_id_column }} = new_rows.{{ id_column }}
-            )
+    with new_rows as {{ 'materialized ' if target.type == 'duckdb' }}(
+        select * from {{ relation }}
+        where loaded_at >= {{ first_unstaged_load(relation) }}
+    ),
+
+    already_staged as (
+        select staged.{{ staged_id_column }} as staged_id
+        from {{ this }} as staged
+        where staged.{{ staged_id_column }} in (select new_rows.{{ id_column }} from new_rows)
+    )
+
+    select new_rows.*
+    from new_rows
+    where not exists (
+        select 1 from already_staged
+        where already_staged.staged_id = new_rows.{{ id_column }}
+    )
+    {%- else %}
+    select * from {{ relation }}
     {%- endif %}
 {%- endmacro %}
 
