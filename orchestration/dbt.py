@@ -77,11 +77,11 @@ class Translator(DagsterDbtTranslator):
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """`dbt build`: seeds, models and their data tests, in dependency order. Not the unit tests: they
     test the SQL against hand-written rows, not the data, so they cannot change from one run of the
-    same code to the next (dbt's advice: run them in development and CI; `make test` does, and so does
-    a `dbt build` by hand). At 100M events they took 8.6 s of every daily run. Marts report their row count
-    and headline numbers (orchestration/mart_metadata.py) once dbt has released the warehouse; from the
-    first mart on, events are held back and replayed in order (Dagster wants outputs in dependency
-    order). dbt's own progress lines still stream as it runs."""
+    same code to the next (dbt's advice: run them in development and CI; `make test` does, and so
+    does a `dbt build` by hand). At 100M events they took 8.6 s of every daily run.
+    Marts report their row count and headline numbers (orchestration/mart_metadata.py) once dbt has
+    released the warehouse; from the first mart on, events are held back and replayed in order
+    (Dagster wants outputs in dependency order). dbt's own progress lines still stream as it runs."""
     marts = set(mart_model_names())
     invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False)
     held: list = []

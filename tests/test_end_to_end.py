@@ -211,6 +211,6 @@ def test_every_dbt_unit_test_passes(published, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
-    defined = {uid for uid in manifest["unit_tests"]}
+    defined = set(manifest["unit_tests"])
     assert len(defined) >= 30
     assert {r["unique_id"] for r in results if r["status"] == "pass"} == defined
