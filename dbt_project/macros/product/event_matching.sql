@@ -79,3 +79,20 @@
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The track events the lifecycle models read (int_lifecycle_calls): the signup event, the events of
+    the onboarding funnel's steps, Experiment Viewed (int_experiment_exposures) and Invite Sent
+    (referrals_monthly), sorted; none when a funnel step matches any event ("*"). -#}
+{% macro lifecycle_event_names() -%}
+    {%- set names = [var('signup_event'), 'Experiment Viewed', 'Invite Sent'] -%}
+    {%- for step in onboarding_funnel()['steps'] -%}
+        {%- if step is not mapping or 'event' not in step -%}
+            {{ exceptions.raise_compiler_error("var 'onboarding_funnel.steps': each entry needs an `event`, got " ~ step) }}
+        {%- endif -%}
+        {%- if step['event'] == '*' -%}
+            {{- return(none) -}}
+        {%- endif -%}
+        {%- do names.append(step['event'] | string) -%}
+    {%- endfor -%}
+    {{- return(names | map('string') | unique | sort | list) -}}
+{%- endmacro %}

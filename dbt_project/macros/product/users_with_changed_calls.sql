@@ -107,3 +107,11 @@
     delete from {{ this }} where first_seen_at is null
     {%- endif %}
 {%- endmacro %}
+
+{#- The pre-hook of an incremental model that keeps a definition_hash: in an incremental run, forget
+    every row computed under another definition (holds_only_definition then recomputes them all). -#}
+{% macro forget_other_definitions(definition_hash) -%}
+    {%- if is_incremental() %}
+    delete from {{ this }} where definition_hash != '{{ definition_hash }}'
+    {%- endif %}
+{%- endmacro %}

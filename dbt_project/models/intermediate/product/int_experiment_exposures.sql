@@ -2,7 +2,7 @@
 -- the one of their first exposure; a user exposed to more than one variant of the same experiment is
 -- flagged (has_conflicting_exposures) and left out of the experiment's analysis.
 with tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
+    select * from {{ ref('int_lifecycle_calls') }}
     where event_name = 'Experiment Viewed' and user_id is not null
 ),
 

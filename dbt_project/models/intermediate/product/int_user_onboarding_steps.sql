@@ -6,7 +6,7 @@
 {%- set funnel = onboarding_funnel() %}
 {%- set steps = funnel['steps'] %}
 with tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
+    select * from {{ ref('int_lifecycle_calls') }}
     where user_id is not null
 ),
 

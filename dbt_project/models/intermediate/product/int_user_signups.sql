@@ -6,7 +6,7 @@ with users as (
 ),
 
 tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
+    select * from {{ ref('int_lifecycle_calls') }}
 ),
 
 signup_calls as (

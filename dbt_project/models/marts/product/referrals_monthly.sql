@@ -2,7 +2,7 @@
 -- signs up with its invite id (the signup call's properties.invite_id), in any later month.
 -- referral_rate = accepted / sent, by the month the invite was sent; recent months are still open.
 with tracks as (
-    select * from {{ ref('int_tracks_stitched_to_users') }}
+    select * from {{ ref('int_lifecycle_calls') }}
 ),
 
 signups as (
