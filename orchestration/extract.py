@@ -464,18 +464,21 @@ def _load_new_files(
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple]:
-    """Files whose lines read differ from lines loaded + quarantined (empty when nothing is lost)."""
+    """Files whose lines read differ from lines loaded + quarantined (empty when nothing is lost). A file
+    is its name within its load: a file rewritten under the same name is loaded again as new bytes,
+    and each copy is counted against its own rows."""
     return con.execute(f"""
         with loaded as (
-            select source_file, count(*) as n from raw.{source}_events group by all
+            select source_file, load_id, count(*) as n from raw.{source}_events group by all
         ), quarantined as (
-            select source_file, count(*) as n from raw.quarantine_{source}_events group by all
+            select source_file, load_id, count(*) as n from raw.quarantine_{source}_events group by all
         )
         select manifest.file_name, manifest.lines_read,
                coalesce(loaded.n, 0) as lines_loaded, coalesce(quarantined.n, 0) as lines_quarantined
         from raw.load_manifest as manifest
-        left join loaded on loaded.source_file = manifest.file_name
-        left join quarantined on quarantined.source_file = manifest.file_name
+        left join loaded on loaded.source_file = manifest.file_name and loaded.load_id = manifest.load_id
+        left join quarantined
+            on quarantined.source_file = manifest.file_name and quarantined.load_id = manifest.load_id
         where manifest.source = '{source}'
           and manifest.lines_read <> coalesce(loaded.n, 0) + coalesce(quarantined.n, 0)
         order by manifest.file_name
