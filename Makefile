@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Generate demo data if the landing zone is empty, then materialize everything and publish.
+## Generate demo data on a first run (empty landing zone, no warehouse), then materialize everything and publish.
 run: install
 	$(BIN)/subwh run
 

@@ -112,10 +112,23 @@ def _landing_is_empty(landing: Path) -> bool:
     return not any(p.is_file() for source in ("stripe", "segment") for p in (landing / source).glob("*.json*"))
 
 
+def wants_demo_company(settings) -> bool:
+    """A demo company is generated on a first run only: the landing zone is empty and there is no
+    warehouse yet. An empty landing zone beside a warehouse (a share not mounted, a folder moved)
+    must not fill it with made-up data."""
+    return _landing_is_empty(settings.landing_dir) and not settings.warehouse_path.exists()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
-    if _landing_is_empty(settings.landing_dir):
+    if not wants_demo_company(settings) and _landing_is_empty(settings.landing_dir):
+        print(
+            f"landing zone {settings.landing_dir} is empty; {settings.warehouse_path} exists, so no demo "
+            "company is generated (only a first run does that)",
+            flush=True,
+        )
+    if wants_demo_company(settings):
         print(
             f"landing zone {settings.landing_dir} is empty: generating a demo company "
             f"({DEMO_USERS} signups over {DEMO_DAYS} days)",
