@@ -122,12 +122,6 @@ def wants_demo_company(settings) -> bool:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
-    if not wants_demo_company(settings) and _landing_is_empty(settings.landing_dir):
-        print(
-            f"landing zone {settings.landing_dir} is empty; {settings.warehouse_path} exists, so no demo "
-            "company is generated (only a first run does that)",
-            flush=True,
-        )
     if wants_demo_company(settings):
         print(
             f"landing zone {settings.landing_dir} is empty: generating a demo company "
@@ -144,6 +138,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 out=settings.landing_dir,
                 inject=[],
             )
+        )
+    elif _landing_is_empty(settings.landing_dir):
+        print(
+            f"landing zone {settings.landing_dir} is empty; {settings.warehouse_path} exists, so no demo "
+            "company is generated (only a first run does that)",
+            flush=True,
         )
     from orchestration.run_lock import RunInProgressError
     from orchestration.runner import run_everything
