@@ -3,17 +3,21 @@
 import json
 import shutil
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
+from queue import SimpleQueue
+from threading import Thread
+from typing import TypeVar
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
 
-from orchestration.mart_metadata import mart_metadata
-from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
+T = TypeVar("T")
 WAREHOUSE_POOL = "warehouse"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
@@ -71,38 +75,79 @@ class Translator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
+# The line a mart's post-hook logs with its row count and headline numbers (macros/mart_numbers.sql).
+MART_NUMBERS_PREFIX = "mart numbers: "
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator(), pool=WAREHOUSE_POOL
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: seeds, models and their data tests, in dependency order. Not the unit tests: they
     test the SQL against hand-written rows, not the data, so they cannot change from one run of the
     same code to the next (dbt's advice: run them in development and CI; `make test` does, and so
     does a `dbt build` by hand). At 100M events they took 8.6 s of every daily run.
-    Marts report their row count and headline numbers (orchestration/mart_metadata.py) once dbt has
-    released the warehouse; from the first mart on, events are held back and replayed in order
-    (Dagster wants outputs in dependency order). dbt's own progress lines still stream as it runs."""
-    marts = set(mart_model_names())
+    Each event is passed on as dbt reports it, so Dagster records it while dbt goes on. Marts carry
+    their row count and headline numbers, which their post-hook computed in dbt's own connection and
+    logged just before the mart's result (mart_numbers)."""
     invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False)
-    held: list = []
-    for event in invocation.stream():
-        if held or _model_name(event, context.assets_def.keys_by_output_name) in marts:
-            held.append(event)
-        else:
+    numbers: dict[str, dict] = {}
+    for dbt_event in read_ahead(invocation.stream_raw_events()):
+        if reported := mart_numbers(dbt_event.raw_event):
+            numbers[reported[0]] = reported[1]
+            continue
+        for event in dbt_event.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            model = _model_name(event, context.assets_def.keys_by_output_name)
+            if isinstance(event, dg.Output) and model in numbers:
+                event = event.with_metadata({**event.metadata, **numbers.pop(model)})
             yield event
-    models = {_model_name(event, context.assets_def.keys_by_output_name) for event in held}
-    numbers = {}
-    if held and invocation.is_successful():
-        with warehouse.connection(read_only=True) as con:
-            numbers = mart_metadata(con, models & marts)
-    for event in held:
-        model = _model_name(event, context.assets_def.keys_by_output_name)
-        if isinstance(event, dg.Output) and numbers.get(model):
-            event = event.with_metadata({**event.metadata, **numbers[model]})
-        yield event
     keep_parse_state(invocation.target_path)
     if not invocation.is_successful():
         raise invocation.get_error()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, read by a thread as fast as they come: Dagster takes about 20 ms to record an event,
+    longer than dbt takes to run a small test, and dbt, writing its log lines into a full pipe,
+    would wait for it."""
+    queue: SimpleQueue = SimpleQueue()
+    end = object()
+
+    def read() -> None:
+        try:
+            for item in items:
+                queue.put(item)
+        except BaseException as exc:  # re-raised by the consumer
+            queue.put(_Raised(exc))
+        finally:
+            queue.put(end)
+
+    Thread(target=read, name="dbt-events", daemon=True).start()
+    while (item := queue.get()) is not end:
+        if isinstance(item, _Raised):
+            raise item.exc
+        yield item
+
+
+@dataclass
+class _Raised:
+    exc: BaseException
+
+
+def mart_numbers(raw_event: dict) -> tuple[str, dict] | None:
+    """The model and numbers of a line logged by a mart's post-hook (MART_NUMBERS_PREFIX and a JSON
+    object), None for any other dbt event."""
+    message = raw_event["info"].get("msg", "")
+    if raw_event["info"]["name"] != "JinjaLogInfo" or not message.startswith(MART_NUMBERS_PREFIX):
+        return None
+    model = raw_event["data"].get("node_info", {}).get("node_name")
+    return model, json.loads(message.removeprefix(MART_NUMBERS_PREFIX))
 
 
 def keep_parse_state(run_target_path: Path) -> None:

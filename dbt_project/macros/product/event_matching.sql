@@ -10,9 +10,7 @@
 {#- True for track events (columns `event_name`, `properties`) that match one config entry:
     {event: <name or "*">, where: {<property>: <value>, ...}}. -#}
 {% macro event_matches(spec, var_name) -%}
-    {%- if spec is not mapping or 'event' not in spec -%}
-        {{ exceptions.raise_compiler_error("var '" ~ var_name ~ "': each entry needs an `event`, got " ~ spec) }}
-    {%- endif -%}
+    {%- set spec = event_spec(spec, var_name) -%}
     {%- set conditions = [] -%}
     {%- if spec['event'] != '*' -%}
         {%- do conditions.append('event_name = ' ~ sql_string(spec['event'])) -%}
@@ -24,6 +22,25 @@
         {%- do conditions.append(json_str('properties', '$.' ~ key) ~ ' = ' ~ sql_string(value)) -%}
     {%- endfor -%}
     {{ '(' ~ (conditions | join(' and ') if conditions else 'true') ~ ')' }}
+{%- endmacro %}
+
+{#- One config entry that names a track event ({event, where}), checked. -#}
+{% macro event_spec(spec, var_name) -%}
+    {%- if spec is not mapping or 'event' not in spec -%}
+        {{ exceptions.raise_compiler_error("var '" ~ var_name ~ "': each entry needs an `event`, got " ~ spec) }}
+    {%- endif -%}
+    {{ return(spec) }}
+{%- endmacro %}
+
+{#- The event names the lifecycle models match by name besides the configured ones: used where they
+    are read (int_experiment_exposures, referrals_monthly) and listed by lifecycle_event_names, so
+    int_lifecycle_calls holds what those models read. -#}
+{% macro experiment_viewed_event() -%}
+    {{ return('Experiment Viewed') }}
+{%- endmacro %}
+
+{% macro invite_sent_event() -%}
+    {{ return('Invite Sent') }}
 {%- endmacro %}
 
 {#- A positive integer setting, checked. -#}
@@ -84,12 +101,9 @@
     the onboarding funnel's steps, Experiment Viewed (int_experiment_exposures) and Invite Sent
     (referrals_monthly), sorted; none when a funnel step matches any event ("*"). -#}
 {% macro lifecycle_event_names() -%}
-    {%- set names = [var('signup_event'), 'Experiment Viewed', 'Invite Sent'] -%}
+    {%- set names = [var('signup_event'), experiment_viewed_event(), invite_sent_event()] -%}
     {%- for step in onboarding_funnel()['steps'] -%}
-        {%- if step is not mapping or 'event' not in step -%}
-            {{ exceptions.raise_compiler_error("var 'onboarding_funnel.steps': each entry needs an `event`, got " ~ step) }}
-        {%- endif -%}
-        {%- if step['event'] == '*' -%}
+        {%- if event_spec(step, 'onboarding_funnel.steps')['event'] == '*' -%}
             {{- return(none) -}}
         {%- endif -%}
         {%- do names.append(step['event'] | string) -%}

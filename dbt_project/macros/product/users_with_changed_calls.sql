@@ -79,7 +79,7 @@
     on Spark): at 100M events, the same rule as a correlated `exists` took 3 s, the join 0.5 s. -#}
 {% macro forget_user_months_to_recompute(definition_hash) -%}
     {%- if is_incremental() %}
-    delete from {{ this }} where definition_hash != '{{ definition_hash }}';
+    {{ forget_other_definitions(definition_hash) }};
     delete from {{ this }} as held
     using ({{ changed_users_from('month') }}) as changed
     where changed.user_id = held.user_id and held.month >= changed.from_date
@@ -92,7 +92,7 @@
     (changed_users_from: from 1970). The others' rows stay; the run rewrites those it recomputes. -#}
 {% macro forget_users_to_recompute_whole(definition_hash) -%}
     {%- if is_incremental() %}
-    delete from {{ this }} where definition_hash != '{{ definition_hash }}';
+    {{ forget_other_definitions(definition_hash) }};
     delete from {{ this }} as held
     using ({{ changed_users_from('day') }}) as changed
     where changed.user_id = held.user_id and changed.from_date = {{ the_beginning('date') }}

@@ -3,7 +3,7 @@
 -- flagged (has_conflicting_exposures) and left out of the experiment's analysis.
 with tracks as (
     select * from {{ ref('int_lifecycle_calls') }}
-    where event_name = 'Experiment Viewed' and user_id is not null
+    where event_name = {{ sql_string(experiment_viewed_event()) }} and user_id is not null
 ),
 
 exposures as (

@@ -18,7 +18,7 @@ invites as (
             partition by {{ json_str('properties', '$.invite_id') }} order by occurred_at, message_id
         ) as invite_rank
     from tracks
-    where event_name = 'Invite Sent'
+    where event_name = {{ sql_string(invite_sent_event()) }}
 ),
 
 accepted as (
