@@ -7,7 +7,7 @@ For each size, in one run on one machine:
   the dbt project run as plain SQL (dbt's compiled SQL, rendered once before the clock starts) in
   dependency order. No dbt, no Dagster, no checks, no publish: what DuckDB itself costs on this machine.
   Its marts must equal the pipeline's, or the comparison is void. It runs before the pipeline and
-  keeps only a digest of each mart, so the two warehouses never share the disk.
+  keeps only a digest of each mart, so the two warehouses never share the disk. Optional (`floor`).
 - peer: plain pandas, where it fits in memory. It loads and deduplicates both sources and computes
   engagement_daily's DAU/WAU/MAU: much less than the pipeline does. Its numbers must equal the
   pipeline's published engagement_daily.
@@ -275,7 +275,7 @@ def _write_instance_settings(dagster_home: Path) -> None:
     (dagster_home / "dagster.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
 
 
-def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -> dict:
+def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool, floor: bool = True) -> dict:
     root = work_dir / label
     landing, held, logs = root / "landing", root / "held_back_days", root / "logs"
     env = {
@@ -314,18 +314,20 @@ def bench_size(label: str, events: int, work_dir: Path, seed: int, peer: bool) -
         landing_lines(held / first_day),
         landing_lines(held / last_day),
     )
-    manifest, seeded = _compile_floor_sql(root, env)
     python = sys.executable
 
     # The floor runs first and leaves only its marts' digests behind: at 100M events its warehouse
     # and the pipeline's would not fit on the disk together.
-    floor_dir = root / "floor"
-    shutil.rmtree(floor_dir, ignore_errors=True)
-    floor_argv = [python, "-m", "orchestration.bench_floor", str(landing), str(floor_dir), str(manifest), str(seeded)]
-    floor = measure("floor", floor_argv, env, logs, history_rows)
-    phases.append(floor)
-    floor_digests = mart_digests(floor_dir / "warehouse.duckdb") if floor.ok else None
-    shutil.rmtree(floor_dir, ignore_errors=True)
+    floor_digests = None
+    if floor:
+        manifest, seeded = _compile_floor_sql(root, env)
+        floor_dir = root / "floor"
+        shutil.rmtree(floor_dir, ignore_errors=True)
+        argv = [python, "-m", "orchestration.bench_floor", str(landing), str(floor_dir), str(manifest), str(seeded)]
+        floor_phase = measure("floor", argv, env, logs, history_rows)
+        phases.append(floor_phase)
+        floor_digests = mart_digests(floor_dir / "warehouse.duckdb") if floor_phase.ok else None
+        shutil.rmtree(floor_dir, ignore_errors=True)
     pipeline = measure("pipeline", [subwh, "run", "--full-refresh"], env, logs, history_rows)
     phases.append(pipeline)
     if peer:
@@ -457,7 +459,7 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_bench(labels: list[str], work_dir: Path, out_dir: Path, seed: int, peer: bool) -> Path:
+def run_bench(labels: list[str], work_dir: Path, out_dir: Path, seed: int, peer: bool, floor: bool = True) -> Path:
     results = {
         "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "code": code_version(),
@@ -465,7 +467,7 @@ def run_bench(labels: list[str], work_dir: Path, out_dir: Path, seed: int, peer:
         "sizes": [],
     }
     for label in labels:
-        size = bench_size(label, SIZES[label], work_dir.resolve(), seed, peer)
+        size = bench_size(label, SIZES[label], work_dir.resolve(), seed, peer, floor)
         size["ratios"] = ratios(size)
         results["sizes"].append(size)
     out_dir.mkdir(parents=True, exist_ok=True)

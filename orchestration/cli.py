@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--work-dir", type=Path, help="generated data and warehouses (default .bench/)")
     bench.add_argument("--out-dir", type=Path, help="results: JSON and latest.md (default benchmarks/)")
     bench.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    bench.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the floor (no pipeline/floor ratio; the pipeline and daily runs only, for the daily ratio)",
+    )
 
     run = commands.add_parser("run", help="load, transform, check and publish everything once")
     run.add_argument(
@@ -189,6 +194,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         out_dir=args.out_dir or DEFAULT_OUT_DIR,
         seed=args.seed,
         peer=not args.no_peer,
+        floor=not args.no_floor,
     )
     print(f"results: {path}")
     return 0
