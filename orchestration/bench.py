@@ -394,17 +394,22 @@ def mart_digests(warehouse: Path) -> dict[str, list]:
 
 
 def _agreement(root: Path, floor_digests: dict | None, peer: bool) -> dict:
-    """Do the floor's marts equal the pipeline's published ones, and the peer's DAU/WAU/MAU?"""
+    """Do the floor's marts equal the pipeline's published ones, and the peer's DAU/WAU/MAU? Each is
+    compared when its phase ran (`subwh bench --no-floor` may still run the peer)."""
     import duckdb
 
     serving = root / "pipeline" / "serving.duckdb"
-    if not (serving.exists() and floor_digests):
-        return {"compared": False}
-    published = mart_digests(serving)
-    differing = sorted(m for m in published.keys() | floor_digests.keys() if published.get(m) != floor_digests.get(m))
-    result: dict = {"floor_marts_equal_pipeline": not differing, "floor_marts_differing": differing}
     peer_file = root / "peer_engagement_daily.parquet"
-    if peer and peer_file.exists():
+    peer = peer and peer_file.exists()
+    if not (serving.exists() and (floor_digests or peer)):
+        return {"compared": False}
+    result: dict = {}
+    if floor_digests:
+        published = mart_digests(serving)
+        marts = published.keys() | floor_digests.keys()
+        differing = sorted(m for m in marts if published.get(m) != floor_digests.get(m))
+        result = {"floor_marts_equal_pipeline": not differing, "floor_marts_differing": differing}
+    if peer:
         with duckdb.connect() as con:
             con.execute(f"attach '{serving}' as serving (read_only)")
             mismatched = con.execute(f"""
