@@ -131,3 +131,26 @@ def test_usage_lines_formatted_at_once_are_the_lines_of_one_call_at_a_time():
         )
         assert lines[k] == expected
         assert json.loads(lines[k])["properties"] == {}
+
+
+def test_track_calls_formatted_at_once_are_the_lines_of_one_call_at_a_time():
+    """Signup and onboarding calls (fractional times, properties, other pages) are kept until the day
+    ends and formatted by Arrow (usage.TrackCalls); each line must be the one
+    segment_calls.track_line writes for the same call, byte for byte."""
+    rng = random.Random(5)
+    calls = usage.TrackCalls()
+    expected = []
+    for k in range(3_000):
+        ts = 1_704_067_200 + rng.random() * 200 * 86_400
+        ts = float(round(ts)) if k % 5 == 0 else ts  # whole seconds too
+        skew = rng.uniform(-2, 2)
+        event = rng.choice(["Signed Up", "Onboarding Step Completed", "Invite Sent", 'Odd "Name"'])
+        properties = {} if k % 3 == 0 else {"step_number": k, "variant": "guided", "invited": k % 2 == 0}
+        path = rng.choice(["/app", "/signup", "/onboarding"])
+        who, context = segment_calls.track_parts(f"usr_{k}" if k % 7 else None, f"anon-{k}", None, path)
+        calls.add(ts, skew, event, properties, who, context)
+        expected.append(segment_calls.track_line(f"msg_007{k + 1:011d}", ts, skew, event, properties, who, context))
+    times, lines = calls.lines(lambda n: np.arange(1, n + 1), "msg_007")
+    assert lines == expected
+    assert calls.lines(lambda n: np.arange(1, n + 1), "msg_007")[1] == []  # added calls are formatted once
+    assert len(times) == len(lines)

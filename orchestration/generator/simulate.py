@@ -42,7 +42,7 @@ from orchestration.generator.catalog import (
     TERM_MONTHS,
     Truths,
 )
-from orchestration.generator.usage import UsageDays
+from orchestration.generator.usage import TrackCalls, UsageDays
 from orchestration.generator.writer import DailyWriter, day_of
 
 DAY = 86_400
@@ -58,8 +58,6 @@ PARAMS_FILE = "generator_params.json"
 SHARD_USERS = 20_000
 COUNTRY = {"usd": "US", "eur": "DE", "jpy": "JP"}
 VAT = {"eur": Fraction(20, 100)}  # tax-exclusive VAT on EUR invoices; MRR excludes it
-# log(1 - p_return) of `Company.active_day`, by whether the user activated
-_LOG_STAY_AWAY = {True: math.log(1 - 0.5), False: math.log(1 - 0.15)}
 CANCEL_FEEDBACK = ["too_expensive", "missing_features", "switched_service", "unused", "other"]
 
 
@@ -114,10 +112,11 @@ class Company:
         base = cfg.seed if shards == 1 else f"{cfg.seed}/{shard}/{shards}"
         self.rng = random.Random(base)
         self.writer = DailyWriter(out_dir or cfg.out_dir, np.random.default_rng(_seed(f"{base}/writer")))
-        self.usage = UsageDays(np.random.default_rng(_seed(f"{base}/usage")))
         self.users = cfg.users // shards + (shard < cfg.users % shards)
         self.start_ts = _ts(cfg.start)
         self.end_ts = self.start_ts + cfg.days * DAY
+        self.usage = UsageDays(np.random.default_rng(_seed(f"{base}/usage")), self.end_ts)
+        self.tracks = TrackCalls()
         self.api_switch_ts = _ts(api_switch_day(cfg))
         self.heap: list = []
         self.seq = 0
@@ -171,12 +170,11 @@ class Company:
     def track(self, u: dict, ts: float, event: str, properties: dict, path: str = "/app") -> None:
         if ts >= self.end_ts:
             return
-        message_id = self.new_id("msg")
         skew = self.rng.uniform(-2, 2)
         who, context = self._track_parts(u)
         if path != "/app":
             context = seg.track_parts(u["user_id"], u["anonymous_id"], u["account_id"], path)[1]
-        self.writer.write_line("segment", ts, seg.track_line(message_id, ts, skew, event, properties, who, context))
+        self.tracks.add(ts, skew, event, properties, who, context)  # written when the day ends
 
     @staticmethod
     def _track_parts(u: dict) -> tuple[str, str]:
@@ -191,10 +189,13 @@ class Company:
             )
         return cached[1], cached[2]
 
-    def _write_usage(self) -> None:
-        """Draw and buffer the usage calls of the active days since the last time."""
-        ts, lines = self.usage.lines(self.end_ts, lambda n: self.numbers("msg", n), f"msg{self.id_seed}")
-        self.writer.write_lines("segment", ts, lines)
+    def _write_tracks(self, before: int) -> None:
+        """Format and buffer the track calls made so far, and draw those of the active days that start
+        before `before`."""
+        numbers, id_prefix = (lambda n: self.numbers("msg", n)), f"msg{self.id_seed}"
+        self.writer.write_lines("segment", *self.tracks.lines(numbers, id_prefix))
+        self.usage.advance(before)
+        self.writer.write_lines("segment", *self.usage.lines(numbers, id_prefix))
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> dict:
@@ -208,12 +209,12 @@ class Company:
             self.now = ts
             day = day_of(ts)
             if day != current_day:
-                self._write_usage()
+                self._write_tracks(ts - ts % DAY)
                 self.writer.flush_before(day)
                 current_day = day
             fn(*args)
         self._record_mrr("horizon")
-        self._write_usage()
+        self._write_tracks(self.end_ts)
         self.writer.close()
         return {
             "events": dict(self.writer.counts),
@@ -372,8 +373,9 @@ class Company:
         )
         self.onboard(u, owner)
         lifetime_days = rng.expovariate(1 / (240 if u["activated"] else 25))
-        u["active_until"] = t0 + int(lifetime_days * DAY)
-        self.at(t0 + DAY + rng.randint(0, DAY), self.active_day, u)
+        u["usage_index"] = self.usage.add_user(*self._track_parts(u), u["activated"])
+        self.set_active_until(u, t0 + int(lifetime_days * DAY))
+        self.usage.start(u["usage_index"], t0 + DAY + rng.randint(0, DAY))
         if owner:
             self.start_trial(u)
 
@@ -422,17 +424,10 @@ class Company:
         self.count("invitee_signups")
         self.signup(u, owner=False)
 
-    def active_day(self, u: dict) -> None:
-        rng, now = self.rng, self.now
-        if now > u["active_until"]:
-            return
-        # one to five calls within six hours, drawn and written with the day's other usage calls
-        self.usage.add(now, *self._track_parts(u))
-        # Days until the next active one: each following day brings them back with chance p_return
-        # (0.5 once activated, 0.15 if not), so the gap is geometric, and capped at 60 days. One draw
-        # (inverse transform) instead of one per day: P(gap > g) = (1 - p_return) ** g.
-        gap = 1 + int(math.log(1.0 - rng.random()) / _LOG_STAY_AWAY[u["activated"]])
-        self.at(now + min(gap, 60) * DAY + rng.randrange(-HOUR, HOUR + 1), self.active_day, u)
+    def set_active_until(self, u: dict, ts: int) -> None:
+        """The last moment the user may still have an active day (usage.UsageDays draws them)."""
+        u["active_until"] = ts
+        self.usage.set_active_until(u["usage_index"], ts)
 
     # -- billing --------------------------------------------------------------------------------
     def start_trial(self, u: dict) -> None:
@@ -627,14 +622,14 @@ class Company:
         if churn:
             self.count("churned_" + ("involuntary" if reason == "payment_failed" else "voluntary"))
             u = sub["user"]
-            u["active_until"] = min(u["active_until"], self.now + 7 * DAY)
+            self.set_active_until(u, min(u["active_until"], self.now + 7 * DAY))
             if self.rng.random() < self.t.reactivation_rate:
                 self.at(self.now + self.rng.randint(30, 150) * DAY, self.reactivate, sub)
 
     def reactivate(self, old: dict) -> None:
         u = old["user"]
-        u["active_until"] = max(u["active_until"], self.now + int(self.rng.expovariate(1 / 120) * DAY))
-        self.at(self.now + DAY, self.active_day, u)
+        self.set_active_until(u, max(u["active_until"], self.now + int(self.rng.expovariate(1 / 120) * DAY)))
+        self.usage.start(u["usage_index"], self.now + DAY)
         self.count("reactivations")
         self.new_subscription(u, old["plan"], old["term"], old["currency"], old["quantity"], trial=False)
 

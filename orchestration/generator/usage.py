@@ -1,8 +1,8 @@
 """Usage calls: the track calls of a user's everyday work in the product (USAGE_EVENTS), seven in ten
-generated events. The simulation decides which days a user is active and how many calls they make
-that day (`Company.active_day`); this module draws each call (its time within six hours of the day's
-start, its event, the client clock's skew) and formats its JSON line, for a whole simulated day of
-every user at once, with numpy and Arrow. Made one Python call at a time, these calls were most of
+generated events. The simulation says when a user starts being active and until when they stay
+(`active_until`); this module draws their active days, how many calls they make on each, and each
+call (its time within six hours of the day's start, its event, the client clock's skew), and
+formats its JSON line, for a whole simulated day of every user at once, with numpy and Arrow. Made one Python call at a time, these calls were most of
 the generator's time; this way it needs about half the instructions per event (see the README).
 
 The lines are the ones `segment_calls.track_line` writes for the same call, field for field.
@@ -10,6 +10,7 @@ The lines are the ones `segment_calls.track_line` writes for the same call, fiel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -20,45 +21,146 @@ import pyarrow.compute as pc
 from orchestration.generator import segment_calls as seg
 from orchestration.generator.catalog import USAGE_EVENTS
 
+DAY = 86_400
 HOUR = 3_600
+# log(1 - p_return): the chance of staying away another day, by whether the user activated
+_LOG_STAY_AWAY = {True: math.log(1 - 0.5), False: math.log(1 - 0.15)}
+_ENDED = np.iinfo(np.int64).max  # a chain's next active day once it has ended
 _EVENTS_JSON = pa.array([orjson.dumps(event).decode() for event in USAGE_EVENTS])
 
 
 class UsageDays:
-    """The active days the simulation reported since `lines` last drew their calls, and the numpy
-    generator that draws them."""
+    """Every user's active days, and the usage calls drawn for them.
 
-    def __init__(self, rng: np.random.Generator):
+    A user's active days are a chain: from the first one, each following day brings the user back
+    with chance p_return (0.5 once activated, 0.15 if not), so the gap to the next active day is
+    geometric (capped at 60 days, give or take an hour), and the chain ends at the first active day
+    after the user's `active_until`, which the simulation moves (a churn shortens it, a reactivation
+    extends it and starts a second chain). The chains of every user move a simulated day at a time,
+    with numpy: kept one heap entry per active day, they were a third of the simulation's heap work.
+    A chain reads `active_until` as it stands at the end of the day (a reactivation that day counts
+    from the day's start)."""
+
+    def __init__(self, rng: np.random.Generator, end_ts: int):
         self.rng = rng
-        self.starts: list[int] = []  # the moment the user's active day starts (the simulation clock)
+        self.end_ts = end_ts  # nothing happens at or after it
+        # per user (by the index `add_user` gave)
         self.who: list[str] = []  # their userId and anonymousId members (segment_calls.track_parts)
         self.context: list[str] = []  # their context object on /app
+        self.active_until = np.zeros(1024, dtype=np.int64)
+        self.log_stay_away = np.zeros(1024)  # log(1 - p_return)
+        # per chain: its next active day's start and its user; chains started since the last `advance`
+        self.chain_next = np.zeros(0, dtype=np.int64)
+        self.chain_user = np.zeros(0, dtype=np.int64)
+        self.started: list[tuple[int, int]] = []
+        # active days moved past since `lines` last drew their calls: their starts and users
+        self.starts: list[np.ndarray] = []
+        self.users: list[np.ndarray] = []
 
-    def add(self, start: int, who: str, context: str) -> None:
-        self.starts.append(start)
+    def add_user(self, who: str, context: str, activated: bool) -> int:
+        """Register a user; returns their index."""
+        index = len(self.who)
+        if index == len(self.active_until):
+            self.active_until = np.resize(self.active_until, 2 * index)
+            self.log_stay_away = np.resize(self.log_stay_away, 2 * index)
         self.who.append(who)
         self.context.append(context)
+        self.log_stay_away[index] = _LOG_STAY_AWAY[activated]
+        return index
 
-    def lines(
-        self, end_ts: int, numbers: Callable[[int], np.ndarray], id_prefix: str
-    ) -> tuple[np.ndarray, list[bytes]]:
-        """Draw the calls of the days added since the last `lines`, in the order the days were added,
-        and forget those days: each call's time (whole seconds) and its JSON line. Calls at or after
-        `end_ts` are dropped, as `Company.track` drops them. `numbers(n)` gives the next n numbers of
-        message ids, which are `id_prefix` and the number in 11 digits."""
-        calls = self.rng.integers(1, 6, len(self.starts))  # one to five calls a day
+    def set_active_until(self, user: int, ts: int) -> None:
+        self.active_until[user] = ts
+
+    def start(self, user: int, first_ts: int) -> None:
+        """Start a chain of active days whose first is at `first_ts`."""
+        if first_ts < self.end_ts:
+            self.started.append((first_ts, user))
+
+    def advance(self, before: int) -> None:
+        """Move every chain past its active days that start before `before`."""
+        if self.started:
+            first, user = zip(*self.started, strict=True)
+            self.chain_next = np.concatenate([self.chain_next, np.array(first, dtype=np.int64)])
+            self.chain_user = np.concatenate([self.chain_user, np.array(user, dtype=np.int64)])
+            self.started = []
+        while True:
+            due = np.flatnonzero(self.chain_next < before)
+            if not len(due):
+                break
+            start, user = self.chain_next[due], self.chain_user[due]
+            active = start <= self.active_until[user]
+            start, user = start[active], user[active]
+            self.starts.append(start)
+            self.users.append(user)
+            # days until the next active one, by inverse transform: P(gap > g) = (1 - p_return) ** g
+            gap = 1 + np.floor(np.log1p(-self.rng.random(len(start))) / self.log_stay_away[user]).astype(np.int64)
+            following = start + np.minimum(gap, 60) * DAY + self.rng.integers(-HOUR, HOUR + 1, len(start))
+            moved = np.full(len(due), _ENDED, dtype=np.int64)
+            moved[active] = np.where(following < self.end_ts, following, _ENDED)
+            self.chain_next[due] = moved
+        ended = self.chain_next == _ENDED
+        if ended.sum() > len(ended) // 2:
+            self.chain_next, self.chain_user = self.chain_next[~ended], self.chain_user[~ended]
+
+    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, list[bytes]]:
+        """Draw the calls of the active days moved past since the last `lines`, in the order they were
+        moved past, and forget those days: each call's time (whole seconds) and its JSON line. Calls at
+        or after the end are dropped, as `Company.track` drops them. `numbers(n)` gives the next n
+        numbers of message ids, which are `id_prefix` and the number in 11 digits."""
+        if not self.starts:
+            return np.zeros(0, dtype=np.int64), []
+        starts, users = np.concatenate(self.starts), np.concatenate(self.users)
+        self.starts, self.users = [], []
+        calls = self.rng.integers(1, 6, len(starts))  # one to five calls a day
         of_day = np.repeat(np.arange(len(calls)), calls)  # each call's active day
         n = len(of_day)
-        ts = np.repeat(np.array(self.starts, dtype=np.int64), calls) + self.rng.integers(0, 6 * HOUR + 1, n)
+        ts = np.repeat(starts, calls) + self.rng.integers(0, 6 * HOUR + 1, n)
         event = self.rng.integers(0, len(USAGE_EVENTS), n)
         skew = self.rng.uniform(-2, 2, n)
-        kept = ts < end_ts
+        kept = ts < self.end_ts
         ts, event, skew, of_day = ts[kept], event[kept], skew[kept], of_day[kept]
-        who, context = pa.array(self.who).take(of_day), pa.array(self.context).take(of_day)
-        self.starts, self.who, self.context = [], [], []
         if not len(ts):
             return ts, []
+        user = users[of_day].tolist()
+        who = pa.array([self.who[k] for k in user], pa.string())
+        context = pa.array([self.context[k] for k in user], pa.string())
         return ts, track_lines(ts, skew, _EVENTS_JSON.take(event), id_prefix, numbers(len(ts)), who, context)
+
+
+class TrackCalls:
+    """The other track calls (signup, onboarding: each with its own properties and page), made by the
+    simulation one at a time and kept until the simulated day ends, to be formatted together by
+    `track_lines`: formatted one by one (`segment_calls.track_line`) they cost three times as much."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float, str, str, str, str]] = []
+
+    def add(self, ts: float, skew: float, event: str, properties: dict, who: str, context: str) -> None:
+        """A call at `ts` (seconds) from a client whose clock is `skew` seconds off; `who` and
+        `context` as `segment_calls.track_parts` makes them."""
+        self.calls.append((ts, skew, event, orjson.dumps(properties).decode() if properties else "{}", who, context))
+
+    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, list[bytes]]:
+        """The calls added since the last `lines`, in that order, and forget them: each call's time
+        and its JSON line. `numbers` and `id_prefix` make message ids, as for `UsageDays.lines`."""
+        if not self.calls:
+            return np.zeros(0), []
+        ts, skew, event, properties, who, context = zip(*self.calls, strict=True)
+        self.calls = []
+        times = np.array(ts, dtype=np.float64)
+        event_json = pa.array([_event_json(e) for e in event], pa.string())
+        columns = [pa.array(column, pa.string()) for column in (who, context, properties)]
+        return times, track_lines(times, np.array(skew), event_json, id_prefix, numbers(len(times)), *columns)
+
+
+_EVENT_JSON: dict[str, str] = {}
+
+
+def _event_json(event: str) -> str:
+    text = _EVENT_JSON.get(event)
+    if text is None:
+        text = _EVENT_JSON[event] = orjson.dumps(event).decode()
+    return text
 
 
 def track_lines(
@@ -69,10 +171,15 @@ def track_lines(
     numbers: np.ndarray,
     who: pa.Array,
     context: pa.Array,
+    properties: pa.Array | str = "{}",
 ) -> list[bytes]:
-    """`segment_calls.track_line` for many /app calls without properties at once: times in whole
-    seconds, the client clock's skew, the events' JSON text, message ids (`id_prefix` and the number
-    in 11 digits), and the users' `who` and `context` text."""
+    """`segment_calls.track_line` for many /app calls at once: times in seconds (whole, as an integer
+    array, or not), the client clock's skew, the events' JSON text, message ids (`id_prefix` and the
+    number in 11 digits), the users' `who` and `context` text, and the properties' JSON text."""
+    if np.issubdtype(ts.dtype, np.integer):
+        stamp, received = ts * 1000, ts * 1000 + 350
+    else:
+        stamp, received = _millis(ts), _millis(ts + 0.35)
     digits = pc.utf8_lpad(pa.array(numbers).cast(pa.string()), 11, "0")
     line = pc.binary_join_element_wise(
         '{"type":"track","event":',
@@ -83,12 +190,14 @@ def track_lines(
         '",',
         who,
         ',"timestamp":"',
-        *_iso(ts * 1000),
+        *_iso(stamp),
         '","sentAt":"',
         *_iso(_millis(ts + skew)),  # the client's clock, skewed
         '","receivedAt":"',
-        *_iso(ts * 1000 + 350),  # the collector's clock, a little later
-        '","properties":{},"context":',
+        *_iso(received),  # the collector's clock, a little later
+        '","properties":',
+        properties,
+        ',"context":',
         context,
         "}",
         "",

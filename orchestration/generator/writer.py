@@ -54,12 +54,15 @@ class DailyWriter:
         self.counts[source] += 1
 
     def write_lines(self, source: str, ts: np.ndarray, lines: list[bytes]) -> None:
-        """`write_line` for many lines at once; `ts` holds their times (whole seconds)."""
-        days = ts // 86_400
-        unique = np.unique(days)
-        for day in unique:
-            chosen = lines if len(unique) == 1 else [lines[i] for i in np.flatnonzero(days == day)]
-            self.pending[(source, max(day_of(int(day) * 86_400), self.open_day))].extend(chosen)
+        """`write_line` for many lines at once; `ts` holds their times (seconds)."""
+        days = (ts // 86_400).astype(np.int64)
+        if len(days) and days.min() == days.max():
+            self.pending[(source, max(day_of(int(days[0]) * 86_400), self.open_day))].extend(lines)
+        elif len(days):
+            by_day = np.argsort(days, kind="stable")
+            for same_day in np.split(by_day, np.flatnonzero(np.diff(days[by_day])) + 1):
+                day = day_of(int(days[same_day[0]]) * 86_400)
+                self.pending[(source, max(day, self.open_day))].extend([lines[i] for i in same_day.tolist()])
         self.counts[source] += len(lines)
 
     def flush_before(self, day: str) -> None:
