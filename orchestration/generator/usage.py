@@ -2,8 +2,10 @@
 generated events. The simulation says when a user starts being active and until when they stay
 (`active_until`); this module draws their active days, how many calls they make on each, and each
 call (its time within six hours of the day's start, its event, the client clock's skew), and
-formats its JSON line, for a whole simulated day of every user at once, with numpy and Arrow. Made one Python call at a time, these calls were most of
-the generator's time; this way it needs about half the instructions per event (see the README).
+formats its JSON line, for a whole simulated day of every user at once, with numpy and Arrow. Made
+one Python call at a time, these calls were most of the generator's time; this way it needs about
+half the instructions per event (see the README). The simulation's other track calls (signup,
+onboarding) are formatted the same way, a day at a time (`TrackCalls`).
 
 The lines are the ones `segment_calls.track_line` writes for the same call, field for field.
 """
