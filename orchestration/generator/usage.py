@@ -28,6 +28,7 @@ HOUR = 3_600
 # log(1 - p_return): the chance of staying away another day, by whether the user activated
 _LOG_STAY_AWAY = {True: math.log(1 - 0.5), False: math.log(1 - 0.15)}
 _ENDED = np.iinfo(np.int64).max  # a chain's next active day once it has ended
+_NO_LINES = pa.array([], pa.binary())
 _EVENTS_JSON = pa.array([orjson.dumps(event).decode() for event in USAGE_EVENTS])
 
 
@@ -104,13 +105,14 @@ class UsageDays:
         if ended.sum() > len(ended) // 2:
             self.chain_next, self.chain_user = self.chain_next[~ended], self.chain_user[~ended]
 
-    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, list[bytes]]:
+    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, pa.Array]:
         """Draw the calls of the active days moved past since the last `lines`, in the order they were
-        moved past, and forget those days: each call's time (whole seconds) and its JSON line. Calls at
-        or after the end are dropped, as `Company.track` drops them. `numbers(n)` gives the next n
-        numbers of message ids, which are `id_prefix` and the number in 11 digits."""
+        moved past, and forget those days: each call's time (whole seconds) and its JSON line (an
+        Arrow binary array of them). Calls at or after the end are dropped, as `Company.track` drops
+        them. `numbers(n)` gives the next n numbers of message ids, which are `id_prefix` and the
+        number in 11 digits."""
         if not self.starts:
-            return np.zeros(0, dtype=np.int64), []
+            return np.zeros(0, dtype=np.int64), _NO_LINES
         starts, users = np.concatenate(self.starts), np.concatenate(self.users)
         self.starts, self.users = [], []
         calls = self.rng.integers(1, 6, len(starts))  # one to five calls a day
@@ -122,7 +124,7 @@ class UsageDays:
         kept = ts < self.end_ts
         ts, event, skew, of_day = ts[kept], event[kept], skew[kept], of_day[kept]
         if not len(ts):
-            return ts, []
+            return ts, _NO_LINES
         user = users[of_day].tolist()
         who = pa.array([self.who[k] for k in user], pa.string())
         context = pa.array([self.context[k] for k in user], pa.string())
@@ -142,11 +144,12 @@ class TrackCalls:
         `context` as `segment_calls.track_parts` makes them."""
         self.calls.append((ts, skew, event, orjson.dumps(properties).decode() if properties else "{}", who, context))
 
-    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, list[bytes]]:
+    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, pa.Array]:
         """The calls added since the last `lines`, in that order, and forget them: each call's time
-        and its JSON line. `numbers` and `id_prefix` make message ids, as for `UsageDays.lines`."""
+        and its JSON line (an Arrow binary array of them). `numbers` and `id_prefix` make message
+        ids, as for `UsageDays.lines`."""
         if not self.calls:
-            return np.zeros(0), []
+            return np.zeros(0), _NO_LINES
         ts, skew, event, properties, who, context = zip(*self.calls, strict=True)
         self.calls = []
         times = np.array(ts, dtype=np.float64)
@@ -174,7 +177,7 @@ def track_lines(
     who: pa.Array,
     context: pa.Array,
     properties: pa.Array | str = "{}",
-) -> list[bytes]:
+) -> pa.Array:
     """`segment_calls.track_line` for many /app calls at once: times in seconds (whole, as an integer
     array, or not), the client clock's skew, the events' JSON text, message ids (`id_prefix` and the
     number in 11 digits), the users' `who` and `context` text, and the properties' JSON text."""
@@ -204,7 +207,7 @@ def track_lines(
         "}",
         "",
     )
-    return line.cast(pa.binary()).to_pylist()
+    return line.cast(pa.binary())
 
 
 _CLOCK = pa.array(seg.CLOCK)
