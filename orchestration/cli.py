@@ -20,6 +20,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _event_count(text: str) -> int:
+    """A positive number of events, also written as `bench --events` writes sizes: 10M, 500k."""
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower())
+    try:
+        return _positive_int(text) if scale is None else _positive_int(str(int(text[:-1]) * scale))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number like 5000000 or 5M, got {text}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="subwh", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -28,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     size = gen.add_mutually_exclusive_group()
     size.add_argument("--users", type=_positive_int, help="accounts that sign up (default 300)")
-    size.add_argument("--events", type=_positive_int, help="approximate number of events to write")
+    size.add_argument("--events", type=_event_count, help="approximate number of events to write (e.g. 10M)")
     gen.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1), help="first day (YYYY-MM-DD)")
     gen.add_argument("--days", type=_positive_int, default=180)
     gen.add_argument("--out", type=Path, help="landing directory (default: SUBWH_LANDING_DIR)")

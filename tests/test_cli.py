@@ -1,5 +1,7 @@
 """`subwh run`'s first-run convenience: a demo company when there is nothing to load; `subwh bench`'s
-options."""
+and `subwh generate`'s options."""
+
+import pytest
 
 from orchestration import bench
 from orchestration.cli import main, wants_demo_company
@@ -24,3 +26,17 @@ def test_bench_options_reach_the_bench(monkeypatch, tmp_path):
     (labels, options), (default_labels, defaults) = calls
     assert labels == ["100M"] and not options["peer"] and not options["floor"] and options["work_dir"] == tmp_path
     assert default_labels == ["1M", "10M"] and defaults["peer"] and defaults["floor"]
+
+
+def test_generate_takes_event_counts_as_bench_writes_them(monkeypatch, tmp_path):
+    from orchestration import generator
+
+    asked = []
+    realized = {"events": {"stripe": 0, "segment": 0}, "files": 0}
+    monkeypatch.setattr(generator, "generate", lambda cfg: asked.append(cfg.users) or {"realized": realized})
+    for text in ("7000", "7k", "7K", "1M"):
+        main(["generate", "--events", text, "--out", str(tmp_path)])
+    assert asked == [100, 100, 100, 14_285]  # 70 events a signup
+    for text in ("0", "-5", "1.5M", "M", "ten"):
+        with pytest.raises(SystemExit):
+            main(["generate", "--events", text, "--out", str(tmp_path)])
