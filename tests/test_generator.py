@@ -147,7 +147,10 @@ def test_track_calls_formatted_at_once_are_the_lines_of_one_call_at_a_time():
         event = rng.choice(["Signed Up", "Onboarding Step Completed", "Invite Sent", 'Odd "Name"'])
         properties = {} if k % 3 == 0 else {"step_number": k, "variant": "guided", "invited": k % 2 == 0}
         path = rng.choice(["/app", "/signup", "/onboarding"])
-        who, context = segment_calls.track_parts(f"usr_{k}" if k % 7 else None, f"anon-{k}", None, path)
+        account = f"acct_{k}" if k % 3 else None
+        who, context = segment_calls.track_parts(f"usr_{k}" if k % 7 else None, f"anon-{k}", account, path)
+        made = {"library": segment_calls._LIBRARY, "page": {"path": path}, "userAgent": segment_calls._USER_AGENT}
+        assert context == json.dumps(made | ({"groupId": account} if account else {}), separators=(",", ":"))
         calls.add(ts, skew, event, properties, who, context)
         expected.append(segment_calls.track_line(f"msg_007{k + 1:011d}", ts, skew, event, properties, who, context))
     times, lines = calls.lines(lambda n: np.arange(1, n + 1), "msg_007")

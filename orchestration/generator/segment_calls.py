@@ -85,10 +85,18 @@ def track_line(
 def track_parts(user_id: str | None, anonymous_id: str, account_id: str | None, path: str) -> tuple[str, str]:
     """The `who` and `context` text of `track_line` for one user on one page."""
     who = orjson.dumps({"userId": user_id, "anonymousId": anonymous_id}).decode()[1:-1]
-    context = {"library": _LIBRARY, "page": {"path": path}, "userAgent": _USER_AGENT}
-    if account_id:
-        context["groupId"] = account_id
-    return who, orjson.dumps(context).decode()
+    return who, track_context(account_id, path)
+
+
+_CONTEXT_START = '{"library":' + orjson.dumps(_LIBRARY).decode() + ',"page":{"path":'
+_CONTEXT_END = '},"userAgent":' + orjson.dumps(_USER_AGENT).decode()
+
+
+def track_context(account_id: str | None, path: str) -> str:
+    """The JSON text of a call's context object: `orjson.dumps` of {"library": ..., "page": {"path":
+    path}, "userAgent": ..., "groupId": account_id (when there is one)}, without making the dict."""
+    group = f',"groupId":{orjson.dumps(account_id).decode()}' if account_id else ""
+    return f"{_CONTEXT_START}{orjson.dumps(path).decode()}{_CONTEXT_END}{group}}}"
 
 
 def identify(message_id: str, ts: float, user_id: str, anonymous_id: str, traits: dict) -> dict:

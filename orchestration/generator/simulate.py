@@ -173,7 +173,7 @@ class Company:
         skew = self.rng.uniform(-2, 2)
         who, context = self._track_parts(u)
         if path != "/app":
-            context = seg.track_parts(u["user_id"], u["anonymous_id"], u["account_id"], path)[1]
+            context = seg.track_context(u["account_id"], path)
         self.tracks.add(ts, skew, event, properties, who, context)  # written when the day ends
 
     @staticmethod
