@@ -269,21 +269,22 @@ class Company:
     # -- oracle: month-end MRR by currency, computed from the simulation's own state ------------
     def _record_mrr(self, kind: str) -> None:
         totals: dict[str, Fraction] = {c: Fraction(0) for c in CURRENCY_EXPONENT}
+        paying: list[dict] = []
         for sub in self.live_subs.values():
-            totals[sub["currency"]] += self.sub_mrr(sub, self.now)
+            mrr = self.sub_mrr(sub, self.now)
+            totals[sub["currency"]] += mrr
+            if mrr > 0:
+                paying.append(sub)
         month = datetime.fromtimestamp(self.now if kind == "month_end" else self.end_ts - 1, UTC)
         self.mrr_by_month[month.strftime("%Y-%m")] = {
             c: f"{Decimal(v.numerator) / Decimal(v.denominator):.6f}" for c, v in totals.items()
         }
-        self._record_churn(month.strftime("%Y-%m"))
+        self._record_churn(month.strftime("%Y-%m"), paying)
 
-    def _record_churn(self, month: str) -> None:
-        """Logo churn at month-end snapshots, and what the planted hazards expected for the same customers."""
-        paying = {
-            sub["customer"]: self.churn_hazard(sub["user"], self.now)
-            for sub in self.live_subs.values()
-            if self.sub_mrr(sub, self.now) > 0
-        }
+    def _record_churn(self, month: str, paying_subs: list[dict]) -> None:
+        """Logo churn at month-end snapshots (`paying_subs`: the subscriptions with MRR now), and what
+        the planted hazards expected for the same customers."""
+        paying = {sub["customer"]: self.churn_hazard(sub["user"], self.now) for sub in paying_subs}
         churned = [c for c in self.paying_before if c not in paying]
         involuntary = sum(1 for c in churned if self.end_reason.get(c) == "payment_failed")
         self.churn_by_month[month] = {
