@@ -63,7 +63,7 @@ def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     settings = Settings(landing_dir=root / "landing", warehouse_dir=root / "warehouse")
     params = generate(
-        GeneratorConfig(out_dir=settings.landing_dir, seed=11, users=800, start=date(2024, 1, 1), days=300)
+        GeneratorConfig(out_dir=settings.landing_dir, seed=14, users=800, start=date(2024, 1, 1), days=300)
     )
     write_hand_computed(settings.landing_dir)
     instance = dg.DagsterInstance.ephemeral()

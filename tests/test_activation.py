@@ -1,6 +1,6 @@
 """The activation and product marts recover what the generator planted, and follow their configuration.
 
-Uses the session's end-to-end run (conftest.py: 800 signups over 300 days, seed 11)."""
+Uses the session's end-to-end run (conftest.py: 800 signups over 300 days, seed 14)."""
 
 import csv
 import json

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 # Users of the test company (run_helpers.company) whose calls the test delivers late.
 LATE_LOGIN, LATE_LOGIN_DEVICE = "usr_00400000000001", "anon-004-0000000001"
-SIGNUP_MOVED, SIGNUP_MOVED_DEVICE = "usr_00400000000016", "anon-004-0000000016"
+SIGNUP_MOVED, SIGNUP_MOVED_DEVICE = "usr_00400000000014", "anon-004-0000000014"
 LATE_SYNC_DAY = "2099-01-01"  # after every day of the company: delivered by the last run only
 
 

@@ -40,9 +40,9 @@ class UsageDays:
     geometric (capped at 60 days, give or take an hour), and the chain ends at the first active day
     after the user's `active_until`, which the simulation moves (a churn shortens it, a reactivation
     extends it and starts a second chain). The chains of every user move a simulated day at a time,
-    with numpy: kept one heap entry per active day, they were a third of the simulation's heap work.
-    A chain reads `active_until` as it stands at the end of the day (a reactivation that day counts
-    from the day's start)."""
+    with numpy: as one entry per active day in the simulation's heap, they were 343,000 of its
+    413,000 entries in a shard of 20,000 signups. A chain reads `active_until` as it stands at the
+    end of the day (a reactivation that day counts from the day's start)."""
 
     def __init__(self, rng: np.random.Generator, end_ts: int):
         self.rng = rng
@@ -134,7 +134,7 @@ class UsageDays:
 class TrackCalls:
     """The other track calls (signup, onboarding: each with its own properties and page), made by the
     simulation one at a time and kept until the simulated day ends, to be formatted together by
-    `track_lines`: formatted one by one (`segment_calls.track_line`) they cost three times as much."""
+    `track_lines` instead of one by one (`segment_calls.track_line`)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[float, float, str, str, str, str]] = []
@@ -178,7 +178,7 @@ def track_lines(
     context: pa.Array,
     properties: pa.Array | str = "{}",
 ) -> pa.Array:
-    """`segment_calls.track_line` for many /app calls at once: times in seconds (whole, as an integer
+    """`segment_calls.track_line` for many calls at once: times in seconds (whole, as an integer
     array, or not), the client clock's skew, the events' JSON text, message ids (`id_prefix` and the
     number in 11 digits), the users' `who` and `context` text, and the properties' JSON text."""
     if np.issubdtype(ts.dtype, np.integer):
