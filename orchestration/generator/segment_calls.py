@@ -56,6 +56,14 @@ def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, 
 _EVENT_JSON: dict[str, str] = {}
 
 
+def event_name_json(event: str) -> str:
+    """An event name as JSON text (a handful of names, kept)."""
+    text = _EVENT_JSON.get(event)
+    if text is None:
+        text = _EVENT_JSON[event] = orjson.dumps(event).decode()
+    return text
+
+
 def track_line(
     message_id: str,
     ts: float,
@@ -70,9 +78,7 @@ def track_line(
     properties, context), formatted from text the caller keeps per user (`who`: the userId and
     anonymousId members; `context`: the context object, see `track_parts`). It is the generator's most
     frequent line: formatting it costs a third of building the dict and dumping it."""
-    event_json = _EVENT_JSON.get(event)
-    if event_json is None:
-        event_json = _EVENT_JSON[event] = orjson.dumps(event).decode()
+    event_json = event_name_json(event)
     properties_json = orjson.dumps(properties).decode() if properties else "{}"
     # sentAt is the client's clock (skewed); receivedAt is the collector's, a little later.
     return (

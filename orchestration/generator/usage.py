@@ -153,19 +153,9 @@ class TrackCalls:
         ts, skew, event, properties, who, context = zip(*self.calls, strict=True)
         self.calls = []
         times = np.array(ts, dtype=np.float64)
-        event_json = pa.array([_event_json(e) for e in event], pa.string())
+        event_json = pa.array([seg.event_name_json(e) for e in event], pa.string())
         columns = [pa.array(column, pa.string()) for column in (who, context, properties)]
         return times, track_lines(times, np.array(skew), event_json, id_prefix, numbers(len(times)), *columns)
-
-
-_EVENT_JSON: dict[str, str] = {}
-
-
-def _event_json(event: str) -> str:
-    text = _EVENT_JSON.get(event)
-    if text is None:
-        text = _EVENT_JSON[event] = orjson.dumps(event).decode()
-    return text
 
 
 def track_lines(
