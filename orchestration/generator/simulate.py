@@ -27,6 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from orchestration.generator import segment_calls as seg
 from orchestration.generator import stripe_objects as so
@@ -160,12 +161,14 @@ class Company:
     def api_version(self, ts: int) -> str:
         return OLD_API_VERSION if ts < self.api_switch_ts else NEW_API_VERSION
 
-    def stripe(self, ts: int, event_type: str, obj: dict, previous: dict | None = None) -> None:
-        evt = so.event(self.new_id("evt"), event_type, ts, obj, self.api_version(ts), previous)
-        self.writer.write("stripe", ts, evt)
+    def stripe(self, ts: int, event_type: str, obj: dict | str, previous: dict | None = None) -> None:
+        """Write the event of `obj` (a dict, or its JSON text)."""
+        obj_json = obj if isinstance(obj, str) else orjson.dumps(obj).decode()
+        line = so.event_line(self.new_id("evt"), event_type, ts, obj_json, self.api_version(ts), previous)
+        self.writer.write_line("stripe", ts, line)
 
     def emit_sub(self, ts: int, event_type: str, sub: dict, previous: dict | None = None) -> None:
-        self.stripe(ts, event_type, so.subscription(sub, self.api_version(ts)), previous)
+        self.stripe(ts, event_type, so.subscription_json(sub, self.api_version(ts)), previous)
 
     def track(self, u: dict, ts: float, event: str, properties: dict, path: str = "/app") -> None:
         if ts >= self.end_ts:
@@ -728,10 +731,10 @@ class Company:
         }
         sub["latest_invoice"] = inv_id
         version = self.api_version(now)
-        self.stripe(now, "invoice.created", so.invoice(inv, version))
+        self.stripe(now, "invoice.created", so.invoice_json(inv, version))
         inv.update(status="open")
         inv["status_transitions"]["finalized_at"] = now
-        self.stripe(now, "invoice.finalized", so.invoice(inv, version))
+        self.stripe(now, "invoice.finalized", so.invoice_json(inv, version))
         if total == 0:
             self.pay(inv, now)
         elif send_invoice:
@@ -761,8 +764,8 @@ class Company:
             self.stripe(ts, "charge.succeeded", so.charge(self.new_id("ch"), inv, ts, True, None))
         inv.update(status="paid", amount_paid=inv["amount_due"], next_payment_attempt=None)
         inv["status_transitions"]["paid_at"] = ts
-        self.stripe(ts, "invoice.paid", so.invoice(inv, version))
-        self.stripe(ts, "invoice.payment_succeeded", so.invoice(inv, version))
+        self.stripe(ts, "invoice.paid", so.invoice_json(inv, version))
+        self.stripe(ts, "invoice.payment_succeeded", so.invoice_json(inv, version))
 
     def pay_later(self, inv: dict) -> None:
         self.pay(inv, self.now)
@@ -773,7 +776,7 @@ class Company:
         inv["attempt_count"] += 1
         inv["next_payment_attempt"] = now + 3 * DAY
         self.stripe(now, "charge.failed", so.charge(self.new_id("ch"), inv, now, False, "card_declined"))
-        self.stripe(now, "invoice.payment_failed", so.invoice(inv, self.api_version(now)))
+        self.stripe(now, "invoice.payment_failed", so.invoice_json(inv, self.api_version(now)))
         sub["status"] = "past_due"
         self.emit_sub(now, "customer.subscription.updated", sub, {"status": "active"})
         self.at(now + self.rng.randint(3, 7) * DAY, self.retry_payment, sub, inv)
@@ -789,7 +792,7 @@ class Company:
             self.emit_sub(now, "customer.subscription.updated", sub, {"status": "past_due"})
         else:
             inv.update(status="uncollectible", next_payment_attempt=None)
-            self.stripe(now, "invoice.marked_uncollectible", so.invoice(inv, self.api_version(now)))
+            self.stripe(now, "invoice.marked_uncollectible", so.invoice_json(inv, self.api_version(now)))
             self.end_subscription(sub, reason="payment_failed", churn=True)
 
 
