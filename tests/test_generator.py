@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 
 import duckdb
 import numpy as np
+import orjson
 import pyarrow as pa
 
-from orchestration.generator import GeneratorConfig, generate, segment_calls, simulate, usage
+from orchestration.generator import GeneratorConfig, catalog, generate, segment_calls, simulate, usage
 from orchestration.generator.catalog import PLAN_ORDER, USAGE_EVENTS
 
 
@@ -92,6 +93,42 @@ def test_a_run_split_into_shards_reads_as_one_company(tmp_path, monkeypatch):
     assert multi_member.fetchall() == [(len(events) + len(calls),)]
 
 
+def test_stripe_objects_written_as_text_are_the_dicts_dumped(tmp_path, monkeypatch):
+    """Subscription, invoice and event JSON is written from text (stripe_objects.subscription_json,
+    invoice_json, event_line), not built as dicts: over a whole company, through both API versions,
+    each must be the bytes orjson writes for the dict builders' objects."""
+    so = simulate.so
+    seen = {"subscription": set(), "invoice": set(), "event": set()}
+
+    def checked(kind, text_of, dict_of):
+        def render(obj, api_version):
+            text = text_of(obj, api_version)
+            assert text == orjson.dumps(dict_of(obj, api_version)).decode()
+            seen[kind].add((api_version, obj["status"], bool(obj.get("discount"))))
+            return text
+
+        return render
+
+    def event_line(evt_id, event_type, created, obj_json, api_version, previous):
+        line = text_event_line(evt_id, event_type, created, obj_json, api_version, previous)
+        made = so.event(evt_id, event_type, created, orjson.loads(obj_json), api_version, previous)
+        assert line == orjson.dumps(made) + b"\n"
+        seen["event"].add((event_type, previous is not None))
+        return line
+
+    text_event_line = so.event_line
+    monkeypatch.setattr(so, "subscription_json", checked("subscription", so.subscription_json, so.subscription))
+    monkeypatch.setattr(so, "invoice_json", checked("invoice", so.invoice_json, so.invoice))
+    monkeypatch.setattr(so, "event_line", event_line)
+    generate(GeneratorConfig(out_dir=tmp_path, seed=3, users=400, days=240))
+    versions = {catalog.OLD_API_VERSION, catalog.NEW_API_VERSION}
+    assert {v for v, *_ in seen["subscription"]} == {v for v, *_ in seen["invoice"]} == versions
+    assert {v for v, _, discounted in seen["subscription"] if discounted} == versions
+    assert {"trialing", "active", "past_due", "canceled"} <= {status for _, status, _ in seen["subscription"]}
+    assert {"draft", "open", "paid", "uncollectible"} <= {status for _, status, _ in seen["invoice"]}
+    assert ("customer.subscription.updated", True) in seen["event"]
+
+
 def test_iso_writes_what_datetime_writes_to_the_millisecond():
     rng = random.Random(1)
     times = [1_704_067_200 + rng.random() * 400 * 86_400 for _ in range(20_000)]
@@ -102,8 +139,9 @@ def test_iso_writes_what_datetime_writes_to_the_millisecond():
 
 
 def test_usage_lines_formatted_at_once_are_the_lines_of_one_call_at_a_time():
-    """The usage calls of a simulated day are formatted by Arrow (usage.track_lines); each line must be
-    the one segment_calls.track_line writes for the same call, byte for byte."""
+    """The usage calls of a simulated day are formatted by numpy and Arrow (usage.track_lines); each
+    line must be the one segment_calls.track_line writes for the same call, byte for byte, and its
+    newline."""
     rng = np.random.default_rng(3)
     n = 5_000
     ts = 1_704_067_200 + rng.integers(0, 200 * 86_400, n)
@@ -129,14 +167,14 @@ def test_usage_lines_formatted_at_once_are_the_lines_of_one_call_at_a_time():
         expected = segment_calls.track_line(
             f"msg_007{numbers[k]:011d}", int(ts[k]), float(skew[k]), USAGE_EVENTS[event[k]], {}, who, context
         )
-        assert lines[k] == expected
+        assert lines[k] == expected + b"\n"
         assert json.loads(lines[k])["properties"] == {}
 
 
 def test_track_calls_formatted_at_once_are_the_lines_of_one_call_at_a_time():
     """Signup and onboarding calls (fractional times, properties, other pages) are kept until the day
-    ends and formatted by Arrow (usage.TrackCalls); each line must be the one
-    segment_calls.track_line writes for the same call, byte for byte."""
+    ends and formatted together (usage.TrackCalls); each line must be the one
+    segment_calls.track_line writes for the same call, byte for byte, and its newline."""
     rng = random.Random(5)
     calls = usage.TrackCalls()
     expected = []
@@ -152,7 +190,8 @@ def test_track_calls_formatted_at_once_are_the_lines_of_one_call_at_a_time():
         made = {"library": segment_calls._LIBRARY, "page": {"path": path}, "userAgent": segment_calls._USER_AGENT}
         assert context == json.dumps(made | ({"groupId": account} if account else {}), separators=(",", ":"))
         calls.add(ts, skew, event, properties, who, context)
-        expected.append(segment_calls.track_line(f"msg_007{k + 1:011d}", ts, skew, event, properties, who, context))
+        line = segment_calls.track_line(f"msg_007{k + 1:011d}", ts, skew, event, properties, who, context)
+        expected.append(line + b"\n")
     times, lines = calls.lines(lambda n: np.arange(1, n + 1), "msg_007")
     assert lines.to_pylist() == expected
     assert len(calls.lines(lambda n: np.arange(1, n + 1), "msg_007")[1]) == 0  # added calls are formatted once

@@ -332,8 +332,8 @@ def subscription_json(sub: dict, api_version: str) -> str:
         f'{head}{_num(sub["cancel_at"])},"cancel_at_period_end":{_bool(sub["cancel_at_period_end"])},'
         f'"canceled_at":{_num(sub["canceled_at"])},"cancellation_details":{{"comment":null,'
         f'"feedback":{_text(sub["cancel_feedback"])},"reason":{_text(sub["cancel_reason"])}}}'
-        f'{after_cancel}{_num(sub["ended_at"])}{item}{after_items}{_text(sub["latest_invoice"])}'
-        f'{after_status}{sub["status"]}{trial}{discount}}}'
+        f"{after_cancel}{_num(sub['ended_at'])}{item}{after_items}{_text(sub['latest_invoice'])}"
+        f"{after_status}{sub['status']}{trial}{discount}}}"
     )
 
 
@@ -384,9 +384,7 @@ def _invoice_parts(inv: dict, api_version: str) -> tuple[str, ...]:
     invoice and API version."""
     inv_id, sub_id, tax = inv["id"], inv["subscription"], inv["tax"]
     if api_version == NEW_API_VERSION:
-        taxes = (
-            f'[{{"amount":{tax},"tax_behavior":"exclusive","taxability_reason":"standard_rated"}}]' if tax else "[]"
-        )
+        taxes = f'[{{"amount":{tax},"tax_behavior":"exclusive","taxability_reason":"standard_rated"}}]' if tax else "[]"
         tail = (
             f',"parent":{{"type":"subscription_details","subscription_details":{{"subscription":"{sub_id}",'
             f'"metadata":{{}}}}}},"total_taxes":{taxes}'
@@ -399,11 +397,11 @@ def _invoice_parts(inv: dict, api_version: str) -> tuple[str, ...]:
         else "[]"
     )
     return (
-        f'{{"id":"{inv_id}","object":"invoice","account_country":"US","amount_due":{inv["amount_due"]},'
-        f'"amount_paid":',
+        f'{{"id":"{inv_id}","object":"invoice","account_country":"US","amount_due":{inv["amount_due"]},"amount_paid":',
         f',"billing_reason":"{inv["billing_reason"]}","collection_method":"{inv["collection_method"]}",'
         f'"created":{inv["created"]},"currency":"{inv["currency"]}","customer":"{inv["customer"]}",'
-        f'"due_date":{_num(inv["due_date"])},"lines":{{"object":"list","data":[{_invoice_lines_json(inv, api_version)}],'
+        f'"due_date":{_num(inv["due_date"])},'
+        f'"lines":{{"object":"list","data":[{_invoice_lines_json(inv, api_version)}],'
         f'"has_more":false,"total_count":{len(inv["lines"])},"url":"/v1/invoices/{inv_id}/lines"}},'
         f'"livemode":false,"next_payment_attempt":',
         f',"number":"{inv["number"]}","paid":',
@@ -441,10 +439,12 @@ def _invoice_lines_json(inv: dict, api_version: str) -> str:
 def event_line(
     evt_id: str, event_type: str, created: int, obj_json: str, api_version: str, previous_attributes: dict | None
 ) -> bytes:
-    """`orjson.dumps(event(...))` for an object given as its JSON text."""
-    previous = "" if previous_attributes is None else f',"previous_attributes":{orjson.dumps(previous_attributes).decode()}'
+    """`orjson.dumps(event(...))` for an object given as its JSON text, with a newline."""
+    previous = ""
+    if previous_attributes is not None:
+        previous = f',"previous_attributes":{orjson.dumps(previous_attributes).decode()}'
     return (
         f'{{"id":"{evt_id}","object":"event","api_version":"{api_version}","created":{created},'
         f'"data":{{"object":{obj_json}{previous}}},"livemode":false,"pending_webhooks":1,'
-        f'"request":{{"id":null,"idempotency_key":null}},"type":"{event_type}"}}'
+        f'"request":{{"id":null,"idempotency_key":null}},"type":"{event_type}"}}\n'
     ).encode()

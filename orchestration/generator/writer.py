@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 from isal import igzip
 
 SOURCES = ("stripe", "segment")
@@ -29,9 +28,6 @@ def day_of(ts: float) -> str:
     if text is None:
         text = _DAYS[day] = datetime.fromtimestamp(day * 86_400, UTC).strftime("%Y-%m-%d")
     return text
-
-
-_EMPTY, _NEWLINE = pa.scalar(b"", pa.binary()), pa.scalar(b"\n", pa.binary())
 
 
 class DailyWriter:
@@ -50,10 +46,10 @@ class DailyWriter:
     def write(self, source: str, ts: float, record: dict) -> None:
         # compact JSON in half json.dumps' time; the same bytes for this ASCII-only data (orjson
         # would write other text as UTF-8 where json.dumps writes \u escapes: both valid JSON)
-        self.write_line(source, ts, orjson.dumps(record))
+        self.write_line(source, ts, orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
     def write_line(self, source: str, ts: float, line: bytes) -> None:
-        """Buffer one JSON line (no newline) for the file of `ts`'s day."""
+        """Buffer one JSON line (ending with its newline) for the file of `ts`'s day."""
         # An event dated on a day whose file is already written (a call a few minutes before midnight,
         # emitted just after it) is delivered late: it goes into the first open day's file.
         day = max(day_of(ts), self.open_day)
@@ -61,7 +57,8 @@ class DailyWriter:
         self.counts[source] += 1
 
     def write_lines(self, source: str, ts: np.ndarray, lines: pa.Array) -> None:
-        """`write_line` for many lines at once (binary, no newlines); `ts` holds their times (seconds)."""
+        """`write_line` for many lines at once (binary, each with its newline); `ts` holds their times
+        (seconds)."""
         days = (ts // 86_400).astype(np.int64)
         if len(days) and days.min() == days.max():
             self.pending_arrays[(source, max(day_of(int(days[0]) * 86_400), self.open_day))].append(lines)
@@ -88,8 +85,7 @@ class DailyWriter:
         if lines:
             arrays.append(pa.array(lines, pa.binary()))
         every = pa.concat_arrays(arrays)
-        # shuffled, each with its newline: the array's data buffer is then the file's text
-        every = pc.binary_join_element_wise(every.take(self.rng.permutation(len(every))), _EMPTY, _NEWLINE)
+        every = every.take(self.rng.permutation(len(every)))  # shuffled: the data buffer is the file's text
         offsets = np.frombuffer(every.buffers()[1], dtype=np.int32)
         text = memoryview(every.buffers()[2])[offsets[every.offset] : offsets[every.offset + len(every)]]
         path = self.out_dir / source / f"{source}_events_{day}.jsonl.gz"
