@@ -98,11 +98,16 @@ _CONTEXT_START = '{"library":' + orjson.dumps(_LIBRARY).decode() + ',"page":{"pa
 _CONTEXT_END = '},"userAgent":' + orjson.dumps(_USER_AGENT).decode()
 
 
+_PAGE_CONTEXT: dict[str, str] = {}  # path -> the context's text up to the groupId (a handful of pages)
+
+
 def track_context(account_id: str | None, path: str) -> str:
     """The JSON text of a call's context object: `orjson.dumps` of {"library": ..., "page": {"path":
     path}, "userAgent": ..., "groupId": account_id (when there is one)}, without making the dict."""
-    group = f',"groupId":{orjson.dumps(account_id).decode()}' if account_id else ""
-    return f"{_CONTEXT_START}{orjson.dumps(path).decode()}{_CONTEXT_END}{group}}}"
+    page = _PAGE_CONTEXT.get(path)
+    if page is None:
+        page = _PAGE_CONTEXT[path] = f"{_CONTEXT_START}{orjson.dumps(path).decode()}{_CONTEXT_END}"
+    return f'{page},"groupId":{orjson.dumps(account_id).decode()}}}' if account_id else f"{page}}}"
 
 
 def identify(message_id: str, ts: float, user_id: str, anonymous_id: str, traits: dict) -> dict:
