@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from orchestration.generator import segment_calls as seg
 from orchestration.generator.catalog import USAGE_EVENTS
+from orchestration.generator.text_columns import TextColumn, digits, fixed_width
 
 DAY = 86_400
 HOUR = 3_600
@@ -48,8 +49,8 @@ class UsageDays:
         self.rng = rng
         self.end_ts = end_ts  # nothing happens at or after it
         # per user (by the index `add_user` gave)
-        self.who: list[str] = []  # their userId and anonymousId members (segment_calls.track_parts)
-        self.context: list[str] = []  # their context object on /app
+        self.who = TextColumn()  # their userId and anonymousId members (segment_calls.track_parts)
+        self.context = TextColumn()  # their context object on /app
         self.active_until = np.zeros(1024, dtype=np.int64)
         self.log_stay_away = np.zeros(1024)  # log(1 - p_return)
         # per chain: its next active day's start and its user; chains started since the last `advance`
@@ -62,7 +63,7 @@ class UsageDays:
 
     def add_user(self, who: str, context: str, activated: bool) -> int:
         """Register a user; returns their index."""
-        index = len(self.who)
+        index = self.who.count
         if index == len(self.active_until):
             self.active_until = np.resize(self.active_until, 2 * index)
             self.log_stay_away = np.resize(self.log_stay_away, 2 * index)
@@ -125,9 +126,8 @@ class UsageDays:
         ts, event, skew, of_day = ts[kept], event[kept], skew[kept], of_day[kept]
         if not len(ts):
             return ts, _NO_LINES
-        user = users[of_day].tolist()
-        who = pa.array([self.who[k] for k in user], pa.string())
-        context = pa.array([self.context[k] for k in user], pa.string())
+        user = users[of_day]
+        who, context = self.who.take(user), self.context.take(user)
         return ts, track_lines(ts, skew, _EVENTS_JSON.take(event), id_prefix, numbers(len(ts)), who, context)
 
 
@@ -179,8 +179,8 @@ def track_lines(
         stamp, received = ts * 1000, ts * 1000 + 350
     else:
         stamp, received = _millis(ts), _millis(ts + 0.35)
-    message_id = _fixed_width([f',"messageId":"{id_prefix}'.encode(), _digits(numbers), b'",'])
-    times = _fixed_width(
+    message_id = fixed_width([f',"messageId":"{id_prefix}'.encode(), digits(numbers), b'",'])
+    times = fixed_width(
         [
             b',"timestamp":"',
             *_iso(stamp),
@@ -200,7 +200,6 @@ def track_lines(
 
 _CLOCK = np.frombuffer("".join(seg.CLOCK).encode(), np.uint8).reshape(-1, 9)  # HH:MM:SS. by second of day
 _MILLIS = np.frombuffer("".join(seg.MILLIS).encode(), np.uint8).reshape(-1, 4)  # mmmZ by millisecond
-_POWERS = 10 ** np.arange(10, -1, -1, dtype=np.int64)
 
 
 def _millis(seconds: np.ndarray) -> np.ndarray:
@@ -218,22 +217,3 @@ def _iso(millis: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     first = int(day.min())
     prefixes = "".join(seg.day_prefix(d) for d in range(first, int(day.max()) + 1))
     return np.frombuffer(prefixes.encode(), np.uint8).reshape(-1, 11)[day - first], _CLOCK[second], _MILLIS[ms]
-
-
-def _digits(numbers: np.ndarray) -> np.ndarray:
-    """Numbers below 10**11 as 11 ASCII digits with leading zeros, one row each."""
-    return (numbers[:, None] // _POWERS % 10 + ord("0")).astype(np.uint8)
-
-
-def _fixed_width(parts: list[bytes | np.ndarray]) -> pa.Array:
-    """Rows of equal width, each the concatenation of `parts`: constant bytes, or one row of bytes per
-    row (uint8 arrays of shape (rows, width)), as an Arrow string array (ASCII) over the same memory."""
-    rows = next(len(part) for part in parts if isinstance(part, np.ndarray))
-    widths = [len(part) if isinstance(part, bytes) else part.shape[1] for part in parts]
-    block = np.empty((rows, sum(widths)), np.uint8)
-    at = 0
-    for part, width in zip(parts, widths, strict=True):
-        block[:, at : at + width] = np.frombuffer(part, np.uint8) if isinstance(part, bytes) else part
-        at += width
-    offsets = np.arange(0, (rows + 1) * block.shape[1], block.shape[1], dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(block)])

@@ -1,0 +1,56 @@
+"""Columns of text for lines formatted many at once: numpy writes the parts of equal width into
+fixed-width rows, Arrow keeps the rest and joins the parts (see usage.track_lines)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+
+class TextColumn:
+    """A column of ASCII texts that grows by appending, kept as one byte buffer and its offsets (as
+    Arrow keeps strings), so that the texts of many rows are gathered by one Arrow `take`."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(1 << 16, np.uint8)
+        self.offsets = np.zeros(1 << 10, np.int32)  # text k is data[offsets[k]:offsets[k + 1]]
+        self.count = 0
+
+    def append(self, text: str) -> None:
+        raw = np.frombuffer(text.encode(), np.uint8)
+        start = int(self.offsets[self.count])
+        end = start + len(raw)
+        if end > len(self.data):
+            self.data = np.resize(self.data, max(2 * len(self.data), end))
+        if self.count + 2 > len(self.offsets):
+            self.offsets = np.resize(self.offsets, 2 * len(self.offsets))
+        self.data[start:end] = raw
+        self.count += 1
+        self.offsets[self.count] = end
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        """The texts of `rows` (indices), as an Arrow string array."""
+        buffers = [None, pa.py_buffer(self.offsets[: self.count + 1]), pa.py_buffer(self.data)]
+        return pa.Array.from_buffers(pa.string(), self.count, buffers).take(rows)
+
+
+_POWERS = 10 ** np.arange(10, -1, -1, dtype=np.int64)
+
+
+def digits(numbers: np.ndarray) -> np.ndarray:
+    """Numbers below 10**11 as 11 ASCII digits with leading zeros, one row each."""
+    return (numbers[:, None] // _POWERS % 10 + ord("0")).astype(np.uint8)
+
+
+def fixed_width(parts: list[bytes | np.ndarray]) -> pa.Array:
+    """Rows of equal width, each the concatenation of `parts`: constant bytes, or one row of bytes per
+    row (uint8 arrays of shape (rows, width)), as an Arrow string array (ASCII) over the same memory."""
+    rows = next(len(part) for part in parts if isinstance(part, np.ndarray))
+    widths = [len(part) if isinstance(part, bytes) else part.shape[1] for part in parts]
+    block = np.empty((rows, sum(widths)), np.uint8)
+    at = 0
+    for part, width in zip(parts, widths, strict=True):
+        block[:, at : at + width] = np.frombuffer(part, np.uint8) if isinstance(part, bytes) else part
+        at += width
+    offsets = np.arange(0, (rows + 1) * block.shape[1], block.shape[1], dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(block)])
