@@ -94,11 +94,12 @@ def test_a_run_split_into_shards_reads_as_one_company(tmp_path, monkeypatch):
 
 
 def test_stripe_objects_written_as_text_are_the_dicts_dumped(tmp_path, monkeypatch):
-    """Subscription, invoice and event JSON is written from text (stripe_objects.subscription_json,
-    invoice_json, event_line), not built as dicts: over a whole company, through both API versions,
-    each must be the bytes orjson writes for the dict builders' objects."""
+    """Subscription and invoice JSON is written from text (stripe_objects.subscription_json,
+    invoice_json) and events are joined around their object by Arrow (stripe_objects.Events), not
+    built as dicts: over a whole company, through both API versions, each must be the bytes orjson
+    writes for the dict builders' objects."""
     so = simulate.so
-    seen = {"subscription": set(), "invoice": set(), "event": set()}
+    seen = {"subscription": set(), "invoice": set()}
 
     def checked(kind, text_of, dict_of):
         def render(obj, api_version):
@@ -109,24 +110,25 @@ def test_stripe_objects_written_as_text_are_the_dicts_dumped(tmp_path, monkeypat
 
         return render
 
-    def event_line(evt_id, event_type, created, obj_json, api_version, previous):
-        line = text_event_line(evt_id, event_type, created, obj_json, api_version, previous)
-        made = so.event(evt_id, event_type, created, orjson.loads(obj_json), api_version, previous)
-        assert line == orjson.dumps(made) + b"\n"
-        seen["event"].add((event_type, previous is not None))
-        return line
-
-    text_event_line = so.event_line
     monkeypatch.setattr(so, "subscription_json", checked("subscription", so.subscription_json, so.subscription))
     monkeypatch.setattr(so, "invoice_json", checked("invoice", so.invoice_json, so.invoice))
-    monkeypatch.setattr(so, "event_line", event_line)
     generate(GeneratorConfig(out_dir=tmp_path, seed=3, users=400, days=240))
     versions = {catalog.OLD_API_VERSION, catalog.NEW_API_VERSION}
     assert {v for v, *_ in seen["subscription"]} == {v for v, *_ in seen["invoice"]} == versions
     assert {v for v, _, discounted in seen["subscription"] if discounted} == versions
     assert {"trialing", "active", "past_due", "canceled"} <= {status for _, status, _ in seen["subscription"]}
     assert {"draft", "open", "paid", "uncollectible"} <= {status for _, status, _ in seen["invoice"]}
-    assert ("customer.subscription.updated", True) in seen["event"]
+    lines = [line for path in sorted((tmp_path / "stripe").glob("*.gz")) for line in gzip.open(path)]
+    with_previous = 0
+    for line in lines:
+        evt = json.loads(line)
+        data = evt["data"]
+        made = so.event(
+            evt["id"], evt["type"], evt["created"], data["object"], evt["api_version"], data.get("previous_attributes")
+        )
+        assert line == orjson.dumps(made) + b"\n"
+        with_previous += "previous_attributes" in data
+    assert len(lines) > 4_000 and with_previous > 300  # every event (5,119), 368 with previous attributes
 
 
 def test_iso_writes_what_datetime_writes_to_the_millisecond():

@@ -138,6 +138,7 @@ class Company:
         self.end_ts = self.start_ts + cfg.days * DAY
         self.usage = UsageDays(np.random.default_rng(_seed(f"{base}/usage")), self.end_ts)
         self.tracks = TrackCalls()
+        self.stripe_events = so.Events()
         self.api_switch_ts = _ts(api_switch_day(cfg))
         self.heap: list = []
         self.seq = 0
@@ -191,10 +192,9 @@ class Company:
         return OLD_API_VERSION if ts < self.api_switch_ts else NEW_API_VERSION
 
     def stripe(self, ts: int, event_type: str, obj: dict | str, previous: dict | None = None) -> None:
-        """Write the event of `obj` (a dict, or its JSON text)."""
+        """Make the event of `obj` (a dict, or its JSON text): written when the day ends."""
         obj_json = obj if isinstance(obj, str) else orjson.dumps(obj).decode()
-        line = so.event_line(self.new_id("evt"), event_type, ts, obj_json, self.api_version(ts), previous)
-        self.writer.write_line("stripe", ts, line)
+        self.stripe_events.add(ts, event_type, obj_json, self.api_version(ts), previous)
 
     def emit_sub(self, ts: int, event_type: str, sub: dict, previous: dict | None = None) -> None:
         self.stripe(ts, event_type, so.subscription_json(sub, self.api_version(ts)), previous)
@@ -221,9 +221,11 @@ class Company:
             )
         return cached[1], cached[2]
 
-    def _write_tracks(self, before: int) -> None:
-        """Format and buffer the track calls made so far, and draw those of the active days that start
-        before `before`."""
+    def _write_calls(self, before: int) -> None:
+        """Format and buffer the Stripe events and track calls made so far, and draw the calls of the
+        active days that start before `before`."""
+        events = self.stripe_events.lines(lambda n: self.numbers("evt", n), f"evt{self.id_seed}")
+        self.writer.write_lines("stripe", *events)
         numbers, id_prefix = (lambda n: self.numbers("msg", n)), f"msg{self.id_seed}"
         self.writer.write_lines("segment", *self.tracks.lines(numbers, id_prefix))
         self.usage.advance(before)
@@ -253,12 +255,12 @@ class Company:
             self.now = ts
             day = day_of(ts)
             if day != current_day:
-                self._write_tracks(ts - ts % DAY)
+                self._write_calls(ts - ts % DAY)
                 self.writer.flush_before(day)
                 current_day = day
             fn(*args)
         self._record_mrr("horizon")
-        self._write_tracks(self.end_ts)
+        self._write_calls(self.end_ts)
         self.writer.close()
         return {
             "events": dict(self.writer.counts),

@@ -8,9 +8,15 @@ became a `discounts` list of discount ids, the invoice's `subscription` moved un
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.generator.catalog import BILLING_TERMS, NEW_API_VERSION, price_id, unit_amount
+from orchestration.generator.text_columns import digits, fixed_width
 
 
 def price(plan: str, term: str, currency: str, created: int) -> dict:
@@ -436,15 +442,44 @@ def _invoice_lines_json(inv: dict, api_version: str) -> str:
     return ",".join(rendered)
 
 
-def event_line(
-    evt_id: str, event_type: str, created: int, obj_json: str, api_version: str, previous_attributes: dict | None
-) -> bytes:
-    """`orjson.dumps(event(...))` for an object given as its JSON text, with a newline."""
-    previous = ""
-    if previous_attributes is not None:
-        previous = f',"previous_attributes":{orjson.dumps(previous_attributes).decode()}'
-    return (
-        f'{{"id":"{evt_id}","object":"event","api_version":"{api_version}","created":{created},'
-        f'"data":{{"object":{obj_json}{previous}}},"livemode":false,"pending_webhooks":1,'
-        f'"request":{{"id":null,"idempotency_key":null}},"type":"{event_type}"}}\n'
-    ).encode()
+class Events:
+    """The Stripe events of a simulated day, kept until it ends and then formatted together: the
+    simulation hands each event's object as JSON text, Arrow joins it with the event's own fields
+    (the line `orjson.dumps(event(...))` writes, and a newline)."""
+
+    def __init__(self) -> None:
+        self.events: list = []  # per event: created, type, object, API version, previous attributes
+
+    def add(
+        self, created: int, event_type: str, obj_json: str, api_version: str, previous_attributes: dict | None
+    ) -> None:
+        previous = ""
+        if previous_attributes is not None:
+            previous = f',"previous_attributes":{orjson.dumps(previous_attributes).decode()}'
+        self.events.extend((created, event_type, obj_json, api_version, previous))
+
+    def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, pa.Array]:
+        """The events added since the last `lines`, in that order, and forget them: each one's time
+        and its JSON line with its newline (an Arrow binary array). `numbers(n)` gives the next n
+        numbers of event ids, which are `id_prefix` and the number in 11 digits."""
+        events, self.events = self.events, []
+        created = np.array(events[0::5], dtype=np.int64)
+        if not len(created):
+            return created, pa.array([], pa.binary())
+        event_id = fixed_width([id_prefix.encode(), digits(numbers(len(created)))])
+        line = pc.binary_join_element_wise(
+            '{"id":"',
+            event_id,
+            '","object":"event","api_version":"',
+            pa.array(events[3::5], pa.string()),
+            '","created":',
+            pa.array(created).cast(pa.string()),
+            ',"data":{"object":',
+            pa.array(events[2::5], pa.string()),
+            pa.array(events[4::5], pa.string()),
+            '},"livemode":false,"pending_webhooks":1,"request":{"id":null,"idempotency_key":null},"type":"',
+            pa.array(events[1::5], pa.string()),
+            '"}\n',
+            "",
+        )
+        return created, line.cast(pa.binary())
