@@ -8,8 +8,9 @@ import duckdb
 import numpy as np
 import orjson
 import pyarrow as pa
+import pytest
 
-from orchestration.generator import GeneratorConfig, catalog, generate, segment_calls, simulate, usage
+from orchestration.generator import GeneratorConfig, catalog, generate, segment_calls, simulate, text_columns, usage
 from orchestration.generator.catalog import PLAN_ORDER, USAGE_EVENTS
 
 
@@ -198,3 +199,19 @@ def test_track_calls_formatted_at_once_are_the_lines_of_one_call_at_a_time():
     assert lines.to_pylist() == expected
     assert len(calls.lines(lambda n: np.arange(1, n + 1), "msg_007")[1]) == 0  # added calls are formatted once
     assert len(times) == len(lines)
+
+
+def test_text_column_gathers_what_a_list_would():
+    """Users' texts are appended as users sign up and gathered for each day's calls (text_columns)."""
+    rng = np.random.default_rng(2)
+    column, texts = text_columns.TextColumn(), []
+    for day in range(30):  # the buffers grow past their first size (64 KiB, 1,024 texts)
+        for k in range(int(rng.integers(0, 200))):
+            text = f'"userId":"usr_{day}_{k}"' * int(rng.integers(1, 20))
+            column.append(text)
+            texts.append(text)
+        rows = rng.integers(0, len(texts), 500) if texts else np.zeros(0, np.int64)
+        assert column.take(rows).to_pylist() == [texts[r] for r in rows]
+    column.append("café")
+    with pytest.raises(ValueError, match="ASCII"):
+        column.take(np.array([0]))

@@ -9,29 +9,44 @@ import pyarrow as pa
 
 class TextColumn:
     """A column of ASCII texts that grows by appending, kept as one byte buffer and its offsets (as
-    Arrow keeps strings), so that the texts of many rows are gathered by one Arrow `take`."""
+    Arrow keeps strings), so that the texts of many rows are gathered by one Arrow `take`. Texts
+    appended since the last `take` are copied into the buffer together."""
 
     def __init__(self) -> None:
         self.data = np.zeros(1 << 16, np.uint8)
         self.offsets = np.zeros(1 << 10, np.int32)  # text k is data[offsets[k]:offsets[k + 1]]
+        self.kept = 0  # texts in the buffer
+        self.appended: list[str] = []  # and after them
         self.count = 0
 
     def append(self, text: str) -> None:
-        raw = np.frombuffer(text.encode(), np.uint8)
-        start = int(self.offsets[self.count])
-        end = start + len(raw)
-        if end > len(self.data):
-            self.data = np.resize(self.data, max(2 * len(self.data), end))
-        if self.count + 2 > len(self.offsets):
-            self.offsets = np.resize(self.offsets, 2 * len(self.offsets))
-        self.data[start:end] = raw
+        self.appended.append(text)
         self.count += 1
-        self.offsets[self.count] = end
 
     def take(self, rows: np.ndarray) -> pa.Array:
         """The texts of `rows` (indices), as an Arrow string array."""
+        if self.appended:
+            lengths = np.fromiter(map(len, self.appended), np.int32, len(self.appended))
+            added = "".join(self.appended).encode()
+            if len(added) != lengths.sum():  # a character's length is its byte's only in ASCII
+                raise ValueError("a TextColumn holds ASCII texts only")
+            size, count = int(self.offsets[self.kept]), self.kept + len(self.appended)
+            self.data = _room(self.data, size + len(added))
+            self.offsets = _room(self.offsets, count + 1)
+            self.data[size : size + len(added)] = np.frombuffer(added, np.uint8)
+            self.offsets[self.kept + 1 : count + 1] = size + np.cumsum(lengths)
+            self.kept, self.appended = count, []
         buffers = [None, pa.py_buffer(self.offsets[: self.count + 1]), pa.py_buffer(self.data)]
         return pa.Array.from_buffers(pa.string(), self.count, buffers).take(rows)
+
+
+def _room(array: np.ndarray, size: int) -> np.ndarray:
+    """`array`, or a copy twice as long, so that it holds at least `size` items."""
+    if size <= len(array):
+        return array
+    grown = np.zeros(max(size, 2 * len(array)), array.dtype)
+    grown[: len(array)] = array
+    return grown
 
 
 _POWERS = 10 ** np.arange(10, -1, -1, dtype=np.int64)

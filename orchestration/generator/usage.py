@@ -137,25 +137,24 @@ class TrackCalls:
     `track_lines` instead of one by one (`segment_calls.track_line`)."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[float, float, str, str, str, str]] = []
+        self.calls: list = []  # per call: time, skew, event, properties' JSON, who, context
 
     def add(self, ts: float, skew: float, event: str, properties: dict, who: str, context: str) -> None:
         """A call at `ts` (seconds) from a client whose clock is `skew` seconds off; `who` and
         `context` as `segment_calls.track_parts` makes them."""
-        self.calls.append((ts, skew, event, orjson.dumps(properties).decode() if properties else "{}", who, context))
+        self.calls.extend((ts, skew, event, orjson.dumps(properties).decode() if properties else "{}", who, context))
 
     def lines(self, numbers: Callable[[int], np.ndarray], id_prefix: str) -> tuple[np.ndarray, pa.Array]:
         """The calls added since the last `lines`, in that order, and forget them: each call's time
         and its JSON line (an Arrow binary array of them). `numbers` and `id_prefix` make message
         ids, as for `UsageDays.lines`."""
-        if not self.calls:
+        calls, self.calls = self.calls, []
+        if not calls:
             return np.zeros(0), _NO_LINES
-        ts, skew, event, properties, who, context = zip(*self.calls, strict=True)
-        self.calls = []
-        times = np.array(ts, dtype=np.float64)
-        event_json = pa.array([seg.event_name_json(e) for e in event], pa.string())
-        columns = [pa.array(column, pa.string()) for column in (who, context, properties)]
-        return times, track_lines(times, np.array(skew), event_json, id_prefix, numbers(len(times)), *columns)
+        times = np.array(calls[0::6], dtype=np.float64)
+        event_json = pa.array([seg.event_name_json(e) for e in calls[2::6]], pa.string())
+        columns = [pa.array(calls[k::6], pa.string()) for k in (4, 5, 3)]  # who, context, properties
+        return times, track_lines(times, np.array(calls[1::6]), event_json, id_prefix, numbers(len(times)), *columns)
 
 
 def track_lines(
