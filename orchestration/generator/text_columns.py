@@ -54,6 +54,8 @@ _POWERS = 10 ** np.arange(10, -1, -1, dtype=np.int64)
 
 def digits(numbers: np.ndarray) -> np.ndarray:
     """Numbers below 10**11 as 11 ASCII digits with leading zeros, one row each."""
+    if len(numbers) and not 0 <= numbers.min() <= numbers.max() < 10**11:
+        raise ValueError("digits writes numbers from 0 to 10**11 - 1")
     return (numbers[:, None] // _POWERS % 10 + ord("0")).astype(np.uint8)
 
 
