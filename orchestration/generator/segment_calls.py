@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime
 
@@ -53,15 +54,10 @@ def _common(message_id: str, ts: float, user_id: str | None, anonymous_id: str, 
 
 
 # JSON text of each event name (a handful)
-_EVENT_JSON: dict[str, str] = {}
-
-
+@functools.cache
 def event_name_json(event: str) -> str:
     """An event name as JSON text (a handful of names, kept)."""
-    text = _EVENT_JSON.get(event)
-    if text is None:
-        text = _EVENT_JSON[event] = orjson.dumps(event).decode()
-    return text
+    return orjson.dumps(event).decode()
 
 
 def track_line(
@@ -98,15 +94,16 @@ _CONTEXT_START = '{"library":' + orjson.dumps(_LIBRARY).decode() + ',"page":{"pa
 _CONTEXT_END = '},"userAgent":' + orjson.dumps(_USER_AGENT).decode()
 
 
-_PAGE_CONTEXT: dict[str, str] = {}  # path -> the context's text up to the groupId (a handful of pages)
+@functools.cache
+def _page_context(path: str) -> str:
+    """The context's text up to its groupId, for a page (a handful of pages, kept)."""
+    return f"{_CONTEXT_START}{orjson.dumps(path).decode()}{_CONTEXT_END}"
 
 
 def track_context(account_id: str | None, path: str) -> str:
     """The JSON text of a call's context object: `orjson.dumps` of {"library": ..., "page": {"path":
     path}, "userAgent": ..., "groupId": account_id (when there is one)}, without making the dict."""
-    page = _PAGE_CONTEXT.get(path)
-    if page is None:
-        page = _PAGE_CONTEXT[path] = f"{_CONTEXT_START}{orjson.dumps(path).decode()}{_CONTEXT_END}"
+    page = _page_context(path)
     return f'{page},"groupId":{orjson.dumps(account_id).decode()}}}' if account_id else f"{page}}}"
 
 

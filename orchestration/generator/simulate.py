@@ -145,7 +145,6 @@ class Company:
         self.ids: dict[str, int] = {}
         self.now = self.start_ts
         self.live_subs: dict[str, dict] = {}
-        self.prices: dict[tuple[str, str, str], dict] = {}
         self.mrr_by_month: dict[str, dict[str, str]] = {}
         self.churn_by_month: dict[str, dict[str, float]] = {}
         self.paying_before: dict[str, float] = {}  # customer paying at the last month end -> churn hazard
@@ -179,14 +178,6 @@ class Company:
         if ts < self.end_ts:
             self.seq += 1
             heapq.heappush(self.heap, (ts, self.seq, fn, args))
-
-    def price(self, plan: str, term: str, currency: str) -> dict:
-        """The catalog's price object (made once: subscriptions share it, and nothing changes it)."""
-        key = (plan, term, currency)
-        made = self.prices.get(key)
-        if made is None:
-            made = self.prices[key] = so.price(plan, term, currency, self.start_ts)
-        return made
 
     def api_version(self, ts: int) -> str:
         return OLD_API_VERSION if ts < self.api_switch_ts else NEW_API_VERSION
@@ -518,7 +509,7 @@ class Company:
             "currency": currency,
             "plan": plan,
             "term": term,
-            "price": self.price(plan, term, currency),
+            "price": so.price(plan, term, currency, self.start_ts),
             "quantity": quantity,
             "status": "trialing" if trial else "active",
             "created": t0,
@@ -634,7 +625,7 @@ class Company:
             sub["plan"] = PLAN_ORDER[plan_index - 1]
         else:
             return
-        sub["price"] = self.price(sub["plan"], sub["term"], sub["currency"])
+        sub["price"] = so.price(sub["plan"], sub["term"], sub["currency"], self.start_ts)
         self.count("upgrades" if direction > 0 else "downgrades")
         previous = {"items": {"data": [{"quantity": old_qty, "price": old_price}]}}
         self.emit_sub(self.now, "customer.subscription.updated", sub, previous)

@@ -8,6 +8,7 @@ became a `discounts` list of discount ids, the invoice's `subscription` moved un
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -19,7 +20,9 @@ from orchestration.generator.catalog import BILLING_TERMS, NEW_API_VERSION, pric
 from orchestration.generator.text_columns import digits, fixed_width
 
 
+@functools.cache
 def price(plan: str, term: str, currency: str, created: int) -> dict:
+    """The catalog's price object, made once: subscriptions share it, and nothing changes it."""
     interval, interval_count, _ = BILLING_TERMS[term]
     return {
         "id": price_id(plan, term, currency),
