@@ -5,8 +5,9 @@ between."""
 import gzip
 import json
 import shutil
-from collections import Counter
-from datetime import UTC, datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 import dagster as dg
 import duckdb
@@ -19,9 +20,7 @@ from orchestration.runner import run_everything
 
 pytestmark = pytest.mark.slow
 
-# Users of the test company (run_helpers.company) whose calls the test delivers late.
-LATE_LOGIN, LATE_LOGIN_DEVICE = "usr_00400000000001", "anon-004-0000000001"
-SIGNUP_MOVED, SIGNUP_MOVED_DEVICE = "usr_00400000000014", "anon-004-0000000014"
+FIRST_RUN_UP_TO = "2024-01-25"  # the first run loads the files dated up to this day
 LATE_SYNC_DAY = "2099-01-01"  # after every day of the company: delivered by the last run only
 
 
@@ -70,16 +69,77 @@ def _calls(path) -> list[tuple[bytes, dict | None]]:
     return out
 
 
-def _late_users(settings) -> dict:
-    """Whether LATE_LOGIN's anonymous calls are still without a user, and SIGNUP_MOVED's signup day."""
+def _call_day(call: dict) -> str:
+    return (call.get("timestamp") or call.get("receivedAt", ""))[:10]
+
+
+class LateUsers(NamedTuple):
+    late_login: str
+    late_login_device: str
+    signup_moved: str
+    signup_moved_device: str
+    first_day: str  # signup_moved's
+
+
+class _Call(NamedTuple):
+    file_day: str  # the day of the file it is in
+    day: str  # its own
+    identified: bool  # carries a userId
+    once: bool  # its messageId occurs once in the files
+
+
+def _pick_late_users(settings) -> LateUsers:
+    """The users whose calls the test delivers late, found in the company's files (the lowest ids
+    that qualify): late_login has an anonymous call in the first run's files; signup_moved has calls
+    of the day after its first day in them. The calls to be moved (late_login's with its userId,
+    signup_moved's of its first day) are each delivered once: `_arrive_last` leaves a redelivered or
+    conflicting call in place."""
+    dated = [
+        (path.name.removesuffix(".jsonl.gz")[-10:], call)
+        for path in sorted((settings.landing_dir / "segment").glob("*.jsonl.gz"))
+        for _, call in _calls(path)
+        if call
+    ]
+    copies = Counter(call["messageId"] for _, call in dated)
+    device = {call["userId"]: call["anonymousId"] for _, call in dated if call["type"] == "identify"}
+    user_of = {anonymous_id: user for user, anonymous_id in device.items()}
+    calls: dict[str, list[_Call]] = defaultdict(list)
+    for file_day, call in dated:
+        user = call.get("userId") or user_of.get(call.get("anonymousId"))
+        if user in device:
+            once = copies[call["messageId"]] == 1
+            calls[user].append(_Call(file_day, _call_day(call), bool(call.get("userId")), once))
+
+    def first_day(user: str) -> str:
+        return min(call.day for call in calls[user])
+
+    def can_log_in_late(user: str) -> bool:
+        mine = calls[user]
+        loaded_anonymous = any(not c.identified and c.file_day <= FIRST_RUN_UP_TO for c in mine)
+        return loaded_anonymous and all(c.once for c in mine if c.identified)
+
+    def can_move_signup(user: str) -> bool:
+        mine, first = calls[user], first_day(user)
+        day_after = (date.fromisoformat(first) + timedelta(days=1)).isoformat()
+        loaded_day_after = any(c.day == day_after and c.file_day <= FIRST_RUN_UP_TO for c in mine)
+        return loaded_day_after and all(c.once for c in mine if c.day == first)
+
+    login = next(user for user in sorted(calls) if can_log_in_late(user))
+    moved = next(user for user in sorted(calls) if user != login and can_move_signup(user))
+    return LateUsers(login, device[login], moved, device[moved], first_day(moved))
+
+
+def _late_users(settings, late: LateUsers) -> dict:
+    """Whether late_login's anonymous calls are still without a user, and signup_moved's signup day."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         unstitched = con.execute(
             """select count(*) > 0 from intermediate.int_tracks_stitched_to_users
             where anonymous_id = ? and user_id is null""",
-            [LATE_LOGIN_DEVICE],
+            [late.late_login_device],
         ).fetchone()[0]
         signup = con.execute(
-            "select cast(signup_date as varchar) from intermediate.int_user_signups where user_id = ?", [SIGNUP_MOVED]
+            "select cast(signup_date as varchar) from intermediate.int_user_signups where user_id = ?",
+            [late.signup_moved],
         ).fetchone()
     return {"unstitched": unstitched, "signup_date": signup and signup[0]}
 
@@ -127,18 +187,21 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     settings = company(tmp_path, ["late=0.03", "redelivered=0.03", "conflicting_payload=0.03", "duplicate_file"])
 
     # Two users' calls come in the last run, long after the first loads' lookback has passed:
-    # - every call of LATE_LOGIN carrying its userId. Its anonymous calls of Jan 4 load in the first
-    #   run with no user; its identify, in the last run, must re-stitch them.
-    # - every call of SIGNUP_MOVED on its first day, Jan 13. Until then it signs up on Jan 14 (its first
-    #   call); the last run moves its signup back a day, and its Jan 14 and 15 rows must follow.
-    def first_day_of_signup_moved(call):
-        mine = call.get("userId") == SIGNUP_MOVED or call.get("anonymousId") == SIGNUP_MOVED_DEVICE
-        return mine and (call.get("timestamp") or call.get("receivedAt", "")) < "2024-01-14"
+    # - every call of late_login carrying its userId. Its anonymous calls load in the first run with
+    #   no user; its identify, in the last run, must re-stitch them.
+    # - every call of signup_moved on its first day. Until then it signs up the day after (its first
+    #   call); the last run moves its signup back a day, and its later rows must follow.
+    late = _pick_late_users(settings)
+    day_after = (date.fromisoformat(late.first_day) + timedelta(days=1)).isoformat()
 
-    assert _arrive_last(settings, lambda call: call.get("userId") == LATE_LOGIN) > 0
+    def first_day_of_signup_moved(call):
+        mine = call.get("userId") == late.signup_moved or call.get("anonymousId") == late.signup_moved_device
+        return mine and _call_day(call) == late.first_day
+
+    assert _arrive_last(settings, lambda call: call.get("userId") == late.late_login) > 0
     assert _arrive_last(settings, first_day_of_signup_moved) > 0
     aside = tmp_path / "not_yet_delivered"
-    _hold_back(settings, "2024-01-25", aside)
+    _hold_back(settings, FIRST_RUN_UP_TO, aside)
     instance = dg.DagsterInstance.ephemeral()
 
     def run_loading_at(offset: timedelta, up_to_day: str | None):
@@ -150,7 +213,7 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
         assert summary.published, summary.failure_details
 
     run_loading_at(-timedelta(days=6), None)
-    assert _late_users(settings) == {"unstitched": True, "signup_date": "2024-01-14"}
+    assert _late_users(settings, late) == {"unstitched": True, "signup_date": day_after}
     with duckdb.connect(str(settings.warehouse_path)) as con:
         # A mark no mart reads, on a row staged by the first run: a rebuild of the staging table would
         # lose it, an incremental run keeps it.
@@ -173,9 +236,9 @@ def test_daily_runs_publish_what_one_full_build_publishes(clean_digests, tmp_pat
     # what the new loads touched.
     run_loading_at(-timedelta(days=4), "2024-02-04")
     run_loading_at(-timedelta(days=2), "2024-12-31")
-    assert _late_users(settings) == {"unstitched": True, "signup_date": "2024-01-14"}
+    assert _late_users(settings, late) == {"unstitched": True, "signup_date": day_after}
     run_loading_at(timedelta(0), "all")
-    assert _late_users(settings) == {"unstitched": False, "signup_date": "2024-01-13"}
+    assert _late_users(settings, late) == {"unstitched": False, "signup_date": late.first_day}
 
     incremental = mart_digests(settings)
     without_loads = lambda digests: {t: d for t, d in digests.items() if t != "data_quality_summary"}  # noqa: E731
