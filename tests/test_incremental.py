@@ -7,6 +7,7 @@ import json
 import shutil
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import NamedTuple
 
 import dagster as dg
@@ -27,10 +28,14 @@ LATE_SYNC_DAY = "2099-01-01"  # after every day of the company: delivered by the
 def _hold_back(settings, after_day: str, aside):
     """Move the landing files dated after `after_day` (and the re-dropped copies) out of the landing zone."""
     for path in sorted(settings.landing_dir.glob("*/*.jsonl.gz")):
-        day = path.name.removesuffix(".jsonl.gz")[-10:]
-        if day > after_day or "redropped" in path.name:
+        if _file_day(path) > after_day or "redropped" in path.name:
             (aside / path.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.move(path, aside / path.parent.name / path.name)
+
+
+def _file_day(path) -> str:
+    """The day a landing file is dated (`..._YYYY-MM-DD.jsonl.gz`)."""
+    return path.name.removesuffix(".jsonl.gz")[-10:]
 
 
 def _arrive_last(settings, belongs) -> int:
@@ -38,23 +43,29 @@ def _arrive_last(settings, belongs) -> int:
     LATE_SYNC_DAY, as a device that synced late would deliver them. Calls whose messageId occurs more
     than once (a redelivery or a conflicting copy) stay put, so that the first delivery is the same
     call as in a build from the untouched files."""
-    segment = settings.landing_dir / "segment"
-    late_file = segment / f"segment_late_sync_{LATE_SYNC_DAY}.jsonl.gz"
-    parsed = {path: _calls(path) for path in sorted(segment.glob("*.jsonl.gz"))}
-    copies = Counter(call["messageId"] for calls in parsed.values() for _, call in calls if call)
+    late_file = settings.landing_dir / "segment" / f"segment_late_sync_{LATE_SYNC_DAY}.jsonl.gz"
+    parsed, once = _segment_files(settings)
     moved = []
     for path, calls in parsed.items():
         if path == late_file or "redropped" in path.name:
             continue
         kept = []
         for line, call in calls:
-            goes = call is not None and copies[call["messageId"]] == 1 and belongs(call)
+            goes = call is not None and call["messageId"] in once and belongs(call)
             (moved if goes else kept).append(line)
         if len(kept) < len(calls):
             path.write_bytes(gzip.compress(b"".join(kept)))
     already_late = b"".join(line for line, _ in parsed.get(late_file, []))
     late_file.write_bytes(gzip.compress(already_late + b"".join(moved)))
     return len(moved)
+
+
+def _segment_files(settings) -> tuple[dict[Path, list[tuple[bytes, dict | None]]], set[str]]:
+    """Each Segment landing file's lines with their calls (`_calls`), and the messageIds that occur
+    once in them all: the calls `_arrive_last` may move."""
+    parsed = {path: _calls(path) for path in sorted((settings.landing_dir / "segment").glob("*.jsonl.gz"))}
+    copies = Counter(call["messageId"] for calls in parsed.values() for _, call in calls if call)
+    return parsed, {message_id for message_id, n in copies.items() if n == 1}
 
 
 def _calls(path) -> list[tuple[bytes, dict | None]]:
@@ -85,7 +96,7 @@ class _Call(NamedTuple):
     file_day: str  # the day of the file it is in
     day: str  # its own
     identified: bool  # carries a userId
-    once: bool  # its messageId occurs once in the files
+    once: bool  # its messageId occurs once in the files (`_arrive_last` may move it)
 
 
 def _pick_late_users(settings) -> LateUsers:
@@ -94,21 +105,15 @@ def _pick_late_users(settings) -> LateUsers:
     of the day after its first day in them. The calls to be moved (late_login's with its userId,
     signup_moved's of its first day) are each delivered once: `_arrive_last` leaves a redelivered or
     conflicting call in place."""
-    dated = [
-        (path.name.removesuffix(".jsonl.gz")[-10:], call)
-        for path in sorted((settings.landing_dir / "segment").glob("*.jsonl.gz"))
-        for _, call in _calls(path)
-        if call
-    ]
-    copies = Counter(call["messageId"] for _, call in dated)
+    parsed, once = _segment_files(settings)
+    dated = [(_file_day(path), call) for path, calls in parsed.items() for _, call in calls if call]
     device = {call["userId"]: call["anonymousId"] for _, call in dated if call["type"] == "identify"}
     user_of = {anonymous_id: user for user, anonymous_id in device.items()}
     calls: dict[str, list[_Call]] = defaultdict(list)
     for file_day, call in dated:
         user = call.get("userId") or user_of.get(call.get("anonymousId"))
         if user in device:
-            once = copies[call["messageId"]] == 1
-            calls[user].append(_Call(file_day, _call_day(call), bool(call.get("userId")), once))
+            calls[user].append(_Call(file_day, _call_day(call), bool(call.get("userId")), call["messageId"] in once))
 
     def first_day(user: str) -> str:
         return min(call.day for call in calls[user])
@@ -177,7 +182,7 @@ def _product_state(settings) -> dict:
 def _deliver(settings, aside, up_to_day: str):
     """Move the held-back files dated up to `up_to_day` ("all": every one) back."""
     for path in sorted(aside.glob("*/*.jsonl.gz")):
-        if path.name.removesuffix(".jsonl.gz")[-10:] <= up_to_day or up_to_day == "all":
+        if _file_day(path) <= up_to_day or up_to_day == "all":
             shutil.move(path, settings.landing_dir / path.parent.name / path.name)
 
 
